@@ -1,0 +1,270 @@
+"""The case table: dermkit's one data format.
+
+A case table is a :class:`pandas.DataFrame` with one row per image and the canonical columns of
+:data:`COLUMNS`. Every source (public data sets, folders of images, the synthetic generator) is
+turned into one; every stage reads and writes one. Extra columns are kept untouched.
+
+Example:
+    >>> import pandas as pd
+    >>> df = validate_cases(pd.DataFrame({"case_id": ["a"], "image_path": ["a.png"], "diagnosis": ["nevus"]}))
+    >>> bool(df.loc[0, "malignant"])
+    False
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dermkit.errors import ConfigError, DataError
+from dermkit.io import atomic_path
+from dermkit.labels import DIAGNOSES, malignant_column
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column: its pandas dtype, whether a table must have it, and its meaning."""
+
+    name: str
+    dtype: str
+    required: bool
+    description: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("case_id", "string", True, "unique, stable id of the image"),
+    Column("image_path", "string", True, "image file, absolute or relative to the table's folder"),
+    Column("mask_path", "string", False, "lesion mask (single-channel {0,255} PNG of the image's size)"),
+    Column("diagnosis", "string", True, "canonical label from dermkit.labels; empty when unlabelled"),
+    Column("malignant", "boolean", False, "derived from diagnosis"),
+    Column("source_label", "string", False, "the data set's own label, verbatim"),
+    Column("patient_id", "string", False, "patient, for patient-grouped splits"),
+    Column("lesion_id", "string", False, "lesion, for grouping several images of one lesion"),
+    Column("fitzpatrick", "Int64", False, "Fitzpatrick skin type 1-6 when the source gives it"),
+    Column("ita", "float64", False, "Individual Typology Angle of the healthy skin, degrees"),
+    Column("skin_tone", "string", False, "ITA category (very_light, light, intermediate, tan, brown, dark)"),
+    Column("site", "string", False, "hospital or source collection"),
+    Column("modality", "string", False, "dermoscopic or clinical"),
+    Column("age", "float64", False, "age in years"),
+    Column("sex", "string", False, "male or female"),
+    Column("anatom_site", "string", False, "anatomical site"),
+    Column("artifacts", "string", False, "';'-joined artifacts present (hair;ruler;ink;dark_corner;...)"),
+    Column("split", "string", False, "train, val or test"),
+    Column("image_available", "boolean", False, "False for metadata-only rows whose image file is absent"),
+)
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+MODALITIES: tuple[str, ...] = ("dermoscopic", "clinical")
+SKIN_TONES: tuple[str, ...] = ("very_light", "light", "intermediate", "tan", "brown", "dark")
+_SEX_NAMES = {"male": "male", "m": "male", "female": "female", "f": "female"}
+_PATH_COLUMNS = ("image_path", "mask_path")
+
+
+def _fail(source: str, message: str) -> DataError:
+    return DataError(f"{source}: {message}")
+
+
+def validate_cases(df: pd.DataFrame, source: str = "case table") -> pd.DataFrame:
+    """Check a case table and return a copy with canonical dtypes and derived columns filled.
+
+    Raises :class:`DataError` naming ``source`` and the column or value at fault when a required
+    column is missing, a ``case_id`` is empty or duplicated, or a value is outside its domain.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise _fail(source, f"missing required column(s) {', '.join(missing)}; found: {', '.join(map(str, df.columns))}")
+    out = df.copy().reset_index(drop=True)
+    for col in COLUMNS:
+        if col.name in out.columns:
+            out[col.name] = _coerce(out[col.name], col, source)
+    if out["case_id"].isna().any() or (out["case_id"].str.len() == 0).any():
+        raise _fail(source, f"empty case_id in row {int(np.flatnonzero(out['case_id'].isna() | (out['case_id'].fillna('') == ''))[0])}")
+    dup = out["case_id"][out["case_id"].duplicated()]
+    if len(dup):
+        raise _fail(source, f"duplicated case_id {dup.iloc[0]!r} ({len(dup)} duplicate row(s))")
+    if out["image_path"].isna().any():
+        raise _fail(source, f"empty image_path for case {out.loc[out['image_path'].isna(), 'case_id'].iloc[0]!r}")
+    _check_domain(out, "diagnosis", DIAGNOSES, source)
+    _check_domain(out, "split", SPLITS, source)
+    _check_domain(out, "modality", MODALITIES, source)
+    _check_domain(out, "skin_tone", SKIN_TONES, source)
+    if "fitzpatrick" in out.columns:
+        bad = out["fitzpatrick"].dropna()
+        bad = bad[(bad < 1) | (bad > 6)]
+        if len(bad):
+            raise _fail(source, f"fitzpatrick must be 1-6, got {bad.iloc[0]} for case {out.loc[bad.index[0], 'case_id']!r}")
+    if "sex" in out.columns:
+        out["sex"] = out["sex"].map(lambda s: _SEX_NAMES.get(str(s).strip().lower()) if pd.notna(s) else None).astype("string")
+    out["malignant"] = malignant_column(out["diagnosis"]) if "malignant" not in df.columns else out["malignant"].fillna(malignant_column(out["diagnosis"]))
+    return out
+
+
+def _coerce(series: pd.Series, col: Column, source: str) -> pd.Series:
+    try:
+        if col.dtype == "string":
+            return series.map(lambda v: None if pd.isna(v) or (isinstance(v, str) and v.strip() == "") else str(v)).astype("string")
+        if col.dtype == "boolean":
+            return series.map(_to_bool).astype("boolean")
+        if col.dtype == "Int64":
+            return pd.to_numeric(series, errors="raise").astype("Float64").round().astype("Int64")
+        return pd.to_numeric(series, errors="raise").astype(col.dtype)
+    except (ValueError, TypeError) as exc:
+        raise _fail(source, f"column {col.name!r} cannot be read as {col.dtype}: {exc}") from None
+
+
+def _to_bool(v: object) -> bool | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    s = str(v).strip().lower()
+    if s in {"true", "1", "1.0", "yes", "malignant"}:
+        return True
+    if s in {"false", "0", "0.0", "no", "benign"}:
+        return False
+    if s in {"", "nan", "none", "<na>"}:
+        return None
+    raise ValueError(f"not a boolean: {v!r}")
+
+
+def _check_domain(df: pd.DataFrame, column: str, allowed: Sequence[str] | dict, source: str) -> None:
+    if column not in df.columns:
+        return
+    values = df[column].dropna()
+    bad = values[~values.isin(list(allowed))]
+    if len(bad):
+        case = df.loc[bad.index[0], "case_id"]
+        raise _fail(source, f"unknown {column} {bad.iloc[0]!r} for case {case!r}; allowed: {', '.join(allowed)}")
+
+
+def load_cases(path: str | os.PathLike[str], resolve_paths: bool = True) -> pd.DataFrame:
+    """Read a case table from Parquet or CSV and validate it.
+
+    With ``resolve_paths`` relative ``image_path`` / ``mask_path`` values are made absolute
+    against the table's folder, so a table travels with its images.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"case table not found: {p}")
+    try:
+        if p.suffix.lower() == ".parquet":
+            df = pd.read_parquet(p)
+        elif p.suffix.lower() in {".csv", ".tsv"}:
+            df = pd.read_csv(p, sep="\t" if p.suffix.lower() == ".tsv" else ",", dtype={"case_id": str, "patient_id": str, "lesion_id": str}, keep_default_na=True)
+        else:
+            raise DataError(f"{p}: case tables are .parquet or .csv files")
+    except DataError:
+        raise
+    except Exception as exc:  # pyarrow / pandas parse errors differ by version
+        raise DataError(f"cannot read case table {p}: {str(exc).splitlines()[0]}") from None
+    df = validate_cases(df, source=str(p))
+    if resolve_paths:
+        root = p.resolve().parent
+        for col in _PATH_COLUMNS:
+            if col in df.columns:
+                df[col] = df[col].map(lambda v: v if pd.isna(v) or os.path.isabs(v) else str(root / v)).astype("string")
+    return df
+
+
+def save_cases(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Validate and write a case table (``.parquet`` or ``.csv``) atomically; return its path."""
+    p = Path(path)
+    if p.suffix.lower() not in {".parquet", ".csv"}:
+        raise ConfigError(f"{p}: case tables are written as .parquet or .csv")
+    table = validate_cases(df, source=str(p))
+    with atomic_path(p) as tmp:
+        if p.suffix.lower() == ".parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            table.to_csv(tmp, index=False)
+    return p
+
+
+def group_keys(df: pd.DataFrame) -> pd.Series:
+    """The grouping key of each row for leak-free splits: patient, else lesion, else the case itself."""
+    key = pd.Series(df["case_id"].astype(str).values, index=df.index)
+    for col in ("lesion_id", "patient_id"):  # later columns take precedence
+        if col in df.columns:
+            vals = df[col]
+            key = key.where(vals.isna(), col + ":" + vals.astype(str))
+    return key
+
+
+def split_cases(
+    df: pd.DataFrame,
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    seed: int = 0,
+    stratify: str | None = "diagnosis",
+) -> pd.DataFrame:
+    """Assign ``split`` (train/val/test) grouped by patient (else lesion) and stratified by label.
+
+    No group is in two splits. The same ``seed`` gives the same split.
+
+    Example:
+        >>> out = split_cases(cases, (0.8, 0.1, 0.1), seed=0)  # doctest: +SKIP
+    """
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
+    fr = np.asarray(fractions, dtype=float)
+    if fr.shape != (3,) or (fr < 0).any() or not np.isclose(fr.sum(), 1.0) or fr[0] <= 0:
+        raise ConfigError(f"split fractions must be three non-negative numbers summing to 1 with train > 0, got {list(fractions)}")
+    if stratify is not None and stratify not in df.columns:
+        raise ConfigError(f"cannot stratify by {stratify!r}: no such column")
+    out = df.copy()
+    groups = group_keys(out).to_numpy()
+    labels = out[stratify].fillna("<none>").astype(str).to_numpy() if stratify else np.zeros(len(out), dtype=str)
+    split = np.full(len(out), "train", dtype=object)
+    remaining = np.arange(len(out))
+    for name, frac, denom in (("test", fr[2], 1.0), ("val", fr[1], 1.0 - fr[2])):
+        share = frac / denom if denom > 0 else 0.0
+        if share <= 0 or len(remaining) == 0:
+            continue
+        held = _hold_out(remaining, groups, labels, share, seed, StratifiedGroupKFold, GroupShuffleSplit)
+        split[held] = name
+        remaining = np.setdiff1d(remaining, held)
+    out["split"] = pd.Series(split, index=out.index, dtype="string")
+    return out
+
+
+def _hold_out(idx, groups, labels, share, seed, sgkf_cls, gss_cls) -> np.ndarray:
+    n_groups = len(set(groups[idx]))
+    if n_groups < 2:
+        raise DataError(f"cannot split: only {n_groups} patient/lesion group(s)")
+    k = max(2, int(round(1.0 / share)))
+    if n_groups >= 2 * k:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sklearn warns when a class has fewer groups than folds
+            folds = sgkf_cls(n_splits=k, shuffle=True, random_state=seed)
+            _, held = next(folds.split(idx, labels[idx], groups[idx]))
+    else:
+        folds = gss_cls(n_splits=1, test_size=share, random_state=seed)
+        _, held = next(folds.split(idx, groups=groups[idx]))
+    return idx[held]
+
+
+def artifact_flags(df: pd.DataFrame) -> pd.DataFrame:
+    """Expand the ``artifacts`` column into one boolean column per artifact (``artifact_<name>``)."""
+    if "artifacts" not in df.columns:
+        return pd.DataFrame(index=df.index)
+    sets = df["artifacts"].fillna("").map(lambda s: {a for a in str(s).split(";") if a})
+    names = sorted(set().union(*sets)) if len(sets) else []
+    return pd.DataFrame({f"artifact_{n}": sets.map(lambda s, n=n: n in s) for n in names}, index=df.index)
+
+
+def summarize(df: pd.DataFrame, by: Sequence[str] = ("diagnosis", "split", "site", "skin_tone")) -> dict[str, dict[str, int]]:
+    """Counts of cases by each column of ``by`` present in the table (missing values as ``<none>``)."""
+    return {
+        col: {str(k): int(v) for k, v in df[col].astype("string").fillna("<none>").value_counts().items()}
+        for col in by
+        if col in df.columns
+    }

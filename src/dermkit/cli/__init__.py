@@ -1,0 +1,51 @@
+"""The ``dermkit`` command line: one sub-command per stage, thin shells over public functions.
+
+Each stage lives in its own module ``dermkit.cli.<stage>`` exposing ``register(app)``; heavy
+libraries (torch, timm) are imported inside the commands, so ``dermkit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from dermkit.errors import DermkitError
+
+app = typer.Typer(
+    name="dermkit",
+    help="Skin-lesion AI toolkit: data → skin tone → train → evaluate → explain → serve.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err_console = Console(stderr=True)
+
+# Stage modules, in the order `dermkit --help` lists them.
+STAGES = ("datasets", "cases")
+
+for _stage in STAGES:
+    importlib.import_module(f"dermkit.cli.{_stage}").register(app)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    if version:
+        from dermkit import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Console entry point: a :class:`DermkitError` is printed on one line and exits with status 1."""
+    try:
+        app()
+    except DermkitError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False, markup=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]: outputs already written are complete; partial ones were discarded")
+        sys.exit(130)

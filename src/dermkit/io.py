@@ -1,0 +1,139 @@
+"""Small file helpers shared by every stage: atomic writes and image/mask reading.
+
+Outputs are written to a temporary file beside the target and renamed into place, so an
+interrupted or failing run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from dermkit.errors import DataError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
+
+    Example:
+        >>> with atomic_path("table.parquet") as tmp:  # doctest: +SKIP
+        ...     df.to_parquet(tmp)
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as RGB uint8 ``(H, W, 3)``.
+
+    Grayscale images are repeated to three channels, an alpha channel is dropped and 16-bit
+    images are scaled to 8 bits. A missing or undecodable file raises :class:`DataError` naming it.
+    """
+    import cv2
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"image file not found: {p}")
+    data = np.fromfile(p, dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if img is None:
+        raise DataError(f"cannot decode image (corrupt or not an image): {p}")
+    return to_rgb_uint8(img, source=str(p), bgr=True)
+
+
+def to_rgb_uint8(img: np.ndarray, source: str = "image", bgr: bool = False) -> np.ndarray:
+    """Convert a grayscale / RGB / RGBA array of uint8, uint16 or float to RGB uint8.
+
+    ``bgr=True`` says the channels are in OpenCV's BGR order.
+    """
+    arr = np.asarray(img)
+    if arr.dtype == np.uint16:
+        arr = (arr.astype(np.float32) / 257.0).round().astype(np.uint8)
+    elif arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            raise DataError(f"{source}: image has NaN or infinite values")
+        scale = 255.0 if arr.max(initial=0.0) <= 1.0 else 1.0
+        arr = np.clip(arr * scale, 0, 255).round().astype(np.uint8)
+    elif arr.dtype == bool:
+        arr = arr.astype(np.uint8) * 255
+    elif arr.dtype != np.uint8:
+        raise DataError(f"{source}: unsupported image dtype {arr.dtype}")
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    elif arr.ndim == 3 and arr.shape[2] == 1:
+        arr = np.repeat(arr, 3, axis=2)
+    elif arr.ndim == 3 and arr.shape[2] == 4:
+        arr = arr[:, :, :3]
+    elif not (arr.ndim == 3 and arr.shape[2] == 3):
+        raise DataError(f"{source}: expected an image of shape (H, W), (H, W, 3) or (H, W, 4), got {arr.shape}")
+    if bgr:
+        arr = arr[:, :, ::-1]
+    return np.ascontiguousarray(arr)
+
+
+def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Read a lesion mask as bool ``(H, W)``: pixels above 128 are lesion.
+
+    ``shape`` is the image's ``(H, W)``; a mask of another size raises :class:`DataError` naming both.
+    """
+    import cv2
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"mask file not found: {p}")
+    data = np.fromfile(p, dtype=np.uint8)
+    m = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    if m is None:
+        raise DataError(f"cannot decode mask (corrupt or not an image): {p}")
+    if shape is not None and tuple(m.shape[:2]) != tuple(shape[:2]):
+        raise DataError(f"mask {p} is {m.shape[1]}x{m.shape[0]} but its image is {shape[1]}x{shape[0]} (width x height)")
+    return m > 128
+
+
+def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:
+    """Write an RGB uint8 image (or a bool/uint8 mask) atomically; the format follows the suffix."""
+    import cv2
+
+    arr = np.asarray(image)
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8) * 255
+    if arr.ndim == 3:
+        arr = arr[:, :, ::-1]
+    target = Path(path)
+    ok, buf = cv2.imencode(target.suffix or ".png", np.ascontiguousarray(arr))
+    if not ok:
+        raise DataError(f"cannot encode image for {target}")
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(buf.tobytes())

@@ -1,0 +1,101 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from dermkit.cases import artifact_flags, group_keys, load_cases, save_cases, split_cases, summarize, validate_cases
+from dermkit.errors import ConfigError, DataError
+
+
+def test_validate_fills_malignant_and_coerces(tiny_cases):
+    tiny_cases["fitzpatrick"] = ["3"] * 12
+    tiny_cases["sex"] = ["M", "f"] * 6
+    df = validate_cases(tiny_cases)
+    assert df["malignant"].tolist() == [False, True, True] * 4
+    assert df["fitzpatrick"].dtype == "Int64" and df["fitzpatrick"].iloc[0] == 3
+    assert df["sex"].tolist()[:2] == ["male", "female"]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.drop(columns="diagnosis"), "missing required column.*diagnosis"),
+        (lambda d: d.assign(case_id=["c0"] * 12), "duplicated case_id 'c0'"),
+        (lambda d: d.assign(diagnosis=["psoriasis_x"] * 12), "unknown diagnosis 'psoriasis_x' for case 'c0'"),
+        (lambda d: d.assign(fitzpatrick=[7] * 12), "fitzpatrick must be 1-6"),
+        (lambda d: d.assign(split=["training"] * 12), "unknown split 'training'"),
+        (lambda d: d.assign(age=["old"] * 12), "column 'age' cannot be read"),
+    ],
+)
+def test_validation_errors_name_the_fault(tiny_cases, mutate, message):
+    with pytest.raises(DataError, match=message):
+        validate_cases(mutate(tiny_cases), source="t.csv")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_save_load_roundtrip_resolves_relative_paths(tmp_path, tiny_cases, suffix):
+    tiny_cases["image_path"] = [f"img_{i}.png" for i in range(12)]
+    tiny_cases["fitzpatrick"] = [1, 2, 3, 4, 5, 6] * 2
+    path = save_cases(tiny_cases, tmp_path / f"t{suffix}")
+    back = load_cases(path)
+    assert back["case_id"].tolist() == tiny_cases["case_id"].tolist()
+    assert back["fitzpatrick"].tolist() == [1, 2, 3, 4, 5, 6] * 2
+    assert back["image_path"].iloc[0] == str(tmp_path / "img_0.png")
+    assert not list(tmp_path.glob(".*tmp*")), "no temporary file left behind"
+
+
+def test_failed_save_leaves_previous_file_intact(tmp_path, tiny_cases):
+    path = save_cases(tiny_cases, tmp_path / "t.parquet")
+    before = path.read_bytes()
+    with pytest.raises(DataError):
+        save_cases(tiny_cases.assign(case_id="same"), path)
+    assert path.read_bytes() == before
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(DataError, match="not found"):
+        load_cases(tmp_path / "nope.parquet")
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    with pytest.raises(DataError, match="cannot read case table"):
+        load_cases(bad)
+
+
+def _many_cases(n_patients=200, per_patient=3, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in range(n_patients):
+        dx = rng.choice(["nevus", "melanoma", "bcc", "df"], p=[0.6, 0.2, 0.15, 0.05])
+        for k in range(per_patient):
+            rows.append({"case_id": f"p{p}_{k}", "image_path": "x.png", "diagnosis": dx, "patient_id": f"p{p}"})
+    return pd.DataFrame(rows)
+
+
+def test_split_is_grouped_stratified_and_deterministic():
+    df = _many_cases()
+    a = split_cases(df, seed=3)
+    b = split_cases(df, seed=3)
+    c = split_cases(df, seed=4)
+    assert a["split"].tolist() == b["split"].tolist()
+    assert a["split"].tolist() != c["split"].tolist()
+    assert a.groupby("patient_id")["split"].nunique().max() == 1, "a patient in two splits"
+    shares = a["split"].value_counts(normalize=True)
+    assert abs(shares["train"] - 0.7) < 0.05 and abs(shares["test"] - 0.15) < 0.05 and abs(shares["val"] - 0.15) < 0.05
+    for dx, grp in a.groupby("diagnosis"):
+        assert set(grp["split"]) == {"train", "val", "test"}, f"{dx} missing from a split"
+
+
+def test_group_key_prefers_patient_then_lesion():
+    df = pd.DataFrame({"case_id": ["a", "b", "c"], "lesion_id": ["L1", "L1", None], "patient_id": ["P", None, None]})
+    assert group_keys(df).tolist() == ["patient_id:P", "lesion_id:L1", "c"]
+
+
+def test_split_rejects_bad_fractions():
+    with pytest.raises(ConfigError, match="summing to 1"):
+        split_cases(_many_cases(10), (0.5, 0.2, 0.2))
+
+
+def test_artifact_flags_and_summary():
+    df = pd.DataFrame({"case_id": ["a", "b"], "artifacts": ["hair;ruler", None], "diagnosis": ["nevus", None]})
+    flags = artifact_flags(df)
+    assert flags.to_dict("list") == {"artifact_hair": [True, False], "artifact_ruler": [True, False]}
+    assert summarize(df, by=("diagnosis",)) == {"diagnosis": {"nevus": 1, "<none>": 1}}

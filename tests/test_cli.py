@@ -1,0 +1,40 @@
+"""The CLI end to end, in a subprocess as a user runs it."""
+
+import subprocess
+import sys
+
+import pandas as pd
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dermkit.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_help_lists_stages():
+    res = run("--help")
+    assert res.returncode == 0
+    for stage in ("datasets", "cases"):
+        assert stage in res.stdout
+
+
+def test_import_summary_split(shared_data, tmp_path):
+    out = tmp_path / "c.parquet"
+    res = run("datasets", "import", "ham10000", str(shared_data / "ham10000"), "--allow-missing-images", "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "6705" in res.stdout
+    res = run("cases", "summary", str(out))
+    assert res.returncode == 0 and "10015 cases" in res.stdout
+    res = run("cases", "split", str(out), "--seed", "0", "-o", str(tmp_path / "s.parquet"))
+    assert res.returncode == 0, res.stderr
+    s = pd.read_parquet(tmp_path / "s.parquet")
+    assert s.groupby("lesion_id")["split"].nunique().max() == 1
+
+
+def test_errors_are_one_line_and_write_nothing(shared_data, tmp_path):
+    out = tmp_path / "c.parquet"
+    res = run("datasets", "import", "ham10000", str(shared_data / "ham10000"), "-o", str(out))
+    assert res.returncode == 1
+    assert res.stderr.strip().count("\n") == 0 and "missing" in res.stderr and "Traceback" not in res.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    res = run("cases", "summary", str(tmp_path / "absent.parquet"))
+    assert res.returncode == 1 and "not found" in res.stderr
