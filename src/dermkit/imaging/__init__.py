@@ -1,0 +1,1 @@
+"""Image-level processing: skin tone (ITA, Fitzpatrick), colour, hair, contrast, augmentation."""
