@@ -1,0 +1,160 @@
+"""Lesion segmenters: segmentation-models-pytorch architectures over timm / smp encoders.
+
+:func:`create_segmenter` is the one place a segmentation network is built (timm's
+``create_model`` style): an smp architecture (U-Net, U-Net++, DeepLabV3+, FPN, MAnet) with any smp
+encoder (``resnet18``, ``mit_b0``, ...) or any timm encoder through smp's ``tu-`` prefix
+(``tu-convnext_atto``, ``tu-swin_tiny_patch4_window7_224``, ...). The network outputs one logit
+channel (lesion). Checkpoints use the classifiers' format (``dermkit.models.checkpoint``).
+
+Example:
+    >>> model = create_segmenter("unet", "resnet18")
+    >>> model(torch.zeros(1, 3, 64, 64)).shape
+    torch.Size([1, 1, 64, 64])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from dermkit.errors import ConfigError, DataError
+
+# dermkit name -> smp architecture name
+ARCHITECTURES: dict[str, str] = {
+    "unet": "Unet",
+    "unetplusplus": "UnetPlusPlus",
+    "deeplabv3plus": "DeepLabV3Plus",
+    "fpn": "FPN",
+    "manet": "MAnet",
+}
+_ALIASES = {"unet++": "unetplusplus", "deeplabv3+": "deeplabv3plus"}
+
+
+def create_segmenter(
+    arch: str = "unet",
+    encoder: str = "resnet18",
+    pretrained: bool | str | os.PathLike[str] = False,
+    in_channels: int = 3,
+) -> torch.nn.Module:
+    """Build a binary lesion segmenter (one logit channel) from an smp architecture and encoder.
+
+    ``pretrained=False`` starts from random weights (nothing is downloaded). A path loads weights
+    from a ``.safetensors`` / ``.pt`` / ``.pth`` file or a dermkit run folder: either a whole
+    segmenter's state dict or an encoder's (e.g. a classifier backbone). ``pretrained=True`` is
+    refused, because dermkit never downloads weights.
+
+    Example:
+        >>> create_segmenter("fpn", "tu-convnext_atto").__class__.__name__
+        'FPN'
+    """
+    import segmentation_models_pytorch as smp
+
+    name = _ALIASES.get(arch.lower(), arch.lower())
+    if name not in ARCHITECTURES:
+        raise ConfigError(f"unknown segmentation architecture {arch!r}; known: {', '.join(ARCHITECTURES)}")
+    if pretrained is True:
+        raise ConfigError("pretrained=True would download weights; pass False or a local weights file / run folder")
+    try:
+        model = smp.create_model(ARCHITECTURES[name], encoder_name=encoder, encoder_weights=None, in_channels=in_channels, classes=1)
+    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+        raise ConfigError(f"cannot build {name} with encoder {encoder!r}: {str(exc).splitlines()[0]}") from None
+    if pretrained:
+        load_weights(model, pretrained)
+    return model
+
+
+def load_weights(model: torch.nn.Module, source: str | os.PathLike[str]) -> torch.nn.Module:
+    """Load a whole-model or encoder-only state dict from a file or run folder into ``model``.
+
+    Keys may carry a ``model.`` (Lightning) or ``encoder.`` prefix. A file whose keys match
+    neither the model nor its encoder raises :class:`DataError` naming the file.
+
+    Example:
+        >>> load_weights(create_segmenter(), "run/")  # doctest: +SKIP
+    """
+    path = Path(source)
+    state = _read_state_dict(path)
+    state = {k.removeprefix("model."): v for k, v in state.items()}
+    model_keys = set(model.state_dict())
+    if set(state) == model_keys:
+        model.load_state_dict(state)
+        return model
+    encoder = getattr(model, "encoder", None)
+    enc_state = {k.removeprefix("encoder."): v for k, v in state.items()}
+    if encoder is not None:
+        enc_keys = set(encoder.state_dict())
+        matched = enc_keys & set(enc_state)
+        if matched and len(matched) >= 0.9 * len(enc_keys):
+            missing, _ = encoder.load_state_dict({k: enc_state[k] for k in matched}, strict=False)
+            if missing:
+                raise DataError(f"{path}: encoder weights lack {len(missing)} tensor(s), e.g. {missing[0]!r}")
+            return model
+    example = next(iter(sorted(set(state) - model_keys)), "?")
+    raise DataError(f"{path}: weights match neither this segmenter nor its encoder (e.g. unexpected key {example!r})")
+
+
+def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    if path.is_dir():
+        from dermkit.models.checkpoint import load_checkpoint
+
+        state, _ = load_checkpoint(path)
+        return dict(state)
+    if not path.is_file():
+        raise DataError(f"weights file not found: {path}")
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise DataError(f"cannot read weights {path}: {str(exc).splitlines()[0]}") from None
+    obj = obj.get("state_dict", obj) if isinstance(obj, dict) else obj
+    if not isinstance(obj, dict):
+        raise DataError(f"{path}: expected a state dict, got {type(obj).__name__}")
+    return obj
+
+
+def segmenter_config(arch: str, encoder: str, in_channels: int = 3, **extra: Any) -> dict[str, Any]:
+    """The checkpoint config of a segmenter: what :func:`load_segmenter` needs to rebuild it.
+
+    Example:
+        >>> segmenter_config("unet", "resnet18", image_size=128)["task"]
+        'segmentation'
+    """
+    return {"task": "segmentation", "arch": arch, "encoder": encoder, "in_channels": in_channels, **extra}
+
+
+def save_segmenter(model: torch.nn.Module, config: dict[str, Any], run_dir: str | os.PathLike[str]) -> Path:
+    """Write a segmenter and its config (see :func:`segmenter_config`) in the classifiers' checkpoint format.
+
+    Example:
+        >>> save_segmenter(model, segmenter_config("unet", "resnet18"), "run")  # doctest: +SKIP
+    """
+    from dermkit.models.checkpoint import save_checkpoint
+
+    if config.get("task") != "segmentation":
+        raise ConfigError("segmenter config must come from segmenter_config() (task='segmentation')")
+    save_checkpoint(model, config, run_dir)
+    return Path(run_dir)
+
+
+def load_segmenter(run_dir: str | os.PathLike[str]) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild a saved segmenter in eval mode; return ``(model, config)``.
+
+    A run folder holding a classifier (or anything but a segmenter) raises :class:`DataError`.
+
+    Example:
+        >>> model, config = load_segmenter("runs/seg")  # doctest: +SKIP
+    """
+    from dermkit.models.checkpoint import load_checkpoint
+
+    state, config = load_checkpoint(run_dir)
+    if config.get("task") != "segmentation":
+        raise DataError(f"{run_dir}: not a segmentation run (config task={config.get('task')!r})")
+    model = create_segmenter(config["arch"], config["encoder"], in_channels=int(config.get("in_channels", 3)))
+    model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
+    return model.eval(), config
