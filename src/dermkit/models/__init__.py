@@ -8,6 +8,7 @@ Example:
 
 from dermkit.models.checkpoint import load_checkpoint, read_checkpoint_config, save_checkpoint
 from dermkit.models.classifier import Classifier, create_classifier, list_classifiers, load_classifier
+from dermkit.models.segmenter import create_segmenter, load_segmenter, save_segmenter
 
 __all__ = [
     "Classifier",
@@ -17,4 +18,7 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "read_checkpoint_config",
+    "create_segmenter",
+    "load_segmenter",
+    "save_segmenter",
 ]

@@ -67,33 +67,38 @@ def create_segmenter(
 
 
 def load_weights(model: torch.nn.Module, source: str | os.PathLike[str]) -> torch.nn.Module:
-    """Load a whole-model or encoder-only state dict from a file or run folder into ``model``.
+    """Load a whole-segmenter or encoder-only state dict from a file or run folder into ``model``.
 
-    Keys may carry a ``model.`` (Lightning) or ``encoder.`` prefix. A file whose keys match
-    neither the model nor its encoder raises :class:`DataError` naming the file.
+    Encoder weights may come from a dermkit classifier run (``backbone.`` keys), a timm model or
+    an smp encoder (``encoder.`` keys); Lightning's ``model.`` prefix is accepted. A source whose
+    keys match neither the model nor 90% of its encoder raises :class:`DataError` naming it.
 
     Example:
-        >>> load_weights(create_segmenter(), "run/")  # doctest: +SKIP
+        >>> load_weights(create_segmenter("unet", "tu-resnet18"), "runs/classifier")  # doctest: +SKIP
     """
     path = Path(source)
     state = _read_state_dict(path)
-    state = {k.removeprefix("model."): v for k, v in state.items()}
     model_keys = set(model.state_dict())
-    if set(state) == model_keys:
-        model.load_state_dict(state)
-        return model
+    for candidate in (state, _strip(state, "model.")):
+        if set(candidate) == model_keys:
+            model.load_state_dict(candidate)
+            return model
     encoder = getattr(model, "encoder", None)
-    enc_state = {k.removeprefix("encoder."): v for k, v in state.items()}
     if encoder is not None:
         enc_keys = set(encoder.state_dict())
-        matched = enc_keys & set(enc_state)
+        candidates = [_strip(_strip(state, p), "model.") for p in ("encoder.", "backbone.", "")]
+        candidates += [{"model." + k: v for k, v in c.items()} for c in candidates]  # timm weights into a tu- encoder
+        best = max(candidates, key=lambda c: len(enc_keys & set(c)))
+        matched = enc_keys & set(best)
         if matched and len(matched) >= 0.9 * len(enc_keys):
-            missing, _ = encoder.load_state_dict({k: enc_state[k] for k in matched}, strict=False)
-            if missing:
-                raise DataError(f"{path}: encoder weights lack {len(missing)} tensor(s), e.g. {missing[0]!r}")
+            encoder.load_state_dict({k: best[k] for k in matched}, strict=False)
             return model
     example = next(iter(sorted(set(state) - model_keys)), "?")
     raise DataError(f"{path}: weights match neither this segmenter nor its encoder (e.g. unexpected key {example!r})")
+
+
+def _strip(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k.removeprefix(prefix): v for k, v in state.items()}
 
 
 def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
@@ -119,13 +124,16 @@ def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
 
 
 def segmenter_config(arch: str, encoder: str, in_channels: int = 3, **extra: Any) -> dict[str, Any]:
-    """The checkpoint config of a segmenter: what :func:`load_segmenter` needs to rebuild it.
+    """The checkpoint config of a segmenter: ``task``, the ``architecture`` that rebuilds it, and ``extra``.
+
+    ``extra`` holds the inference settings (``input_size``, ``mean``, ``std``, ``preprocessing``,
+    ``postprocessing``) that :func:`dermkit.segment.predict_masks` reads back.
 
     Example:
-        >>> segmenter_config("unet", "resnet18", image_size=128)["task"]
-        'segmentation'
+        >>> segmenter_config("unet", "resnet18", input_size=128)["architecture"]
+        {'arch': 'unet', 'encoder': 'resnet18', 'in_channels': 3}
     """
-    return {"task": "segmentation", "arch": arch, "encoder": encoder, "in_channels": in_channels, **extra}
+    return {"task": "segmentation", "architecture": {"arch": arch, "encoder": encoder, "in_channels": in_channels}, **extra}
 
 
 def save_segmenter(model: torch.nn.Module, config: dict[str, Any], run_dir: str | os.PathLike[str]) -> Path:
@@ -138,8 +146,7 @@ def save_segmenter(model: torch.nn.Module, config: dict[str, Any], run_dir: str 
 
     if config.get("task") != "segmentation":
         raise ConfigError("segmenter config must come from segmenter_config() (task='segmentation')")
-    save_checkpoint(model, config, run_dir)
-    return Path(run_dir)
+    return save_checkpoint(model, config, run_dir)
 
 
 def load_segmenter(run_dir: str | os.PathLike[str]) -> tuple[torch.nn.Module, dict[str, Any]]:
@@ -155,6 +162,6 @@ def load_segmenter(run_dir: str | os.PathLike[str]) -> tuple[torch.nn.Module, di
     state, config = load_checkpoint(run_dir)
     if config.get("task") != "segmentation":
         raise DataError(f"{run_dir}: not a segmentation run (config task={config.get('task')!r})")
-    model = create_segmenter(config["arch"], config["encoder"], in_channels=int(config.get("in_channels", 3)))
+    model = create_segmenter(**config["architecture"])
     model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
     return model.eval(), config

@@ -1,0 +1,89 @@
+"""The Lightning module that trains a segmenter: loss, optimiser, and validation Dice / Jaccard.
+
+Validation scores are computed at the training resolution on thresholded (0.5) predictions, as
+a cheap running signal; the reported scores come from :func:`dermkit.segment.evaluate_masks` on
+full-size post-processed masks.
+
+Example:
+    >>> module = SegmentationModule(create_segmenter("unet", "resnet18"), lr=1e-3)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+
+from dermkit.segment.losses import SegmentationLoss
+
+
+class SegmentationModule(pl.LightningModule):
+    """Wraps an smp segmenter with :class:`SegmentationLoss`, AdamW and a warm-up + cosine schedule.
+
+    The schedule runs over ``total_steps`` optimiser steps, or over ``total_seconds`` of wall
+    time when training has a time budget (so the learning rate has decayed when time runs out;
+    such runs are not bit-repeatable). Neither given: constant learning rate.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-4,
+        boundary_weight: float = 0.0,
+        total_steps: int = 0,
+        total_seconds: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.loss = SegmentationLoss(boundary_weight=boundary_weight)
+        self.lr, self.weight_decay = lr, weight_decay
+        self.total_steps, self.total_seconds = total_steps, total_seconds
+        self._start: float | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(N, 1, H, W)``."""
+        return self.model(x)
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        """Loss on one batch of ``{"image", "mask"}`` samples."""
+        loss = self.loss(self.model(batch["image"]), batch["mask"])
+        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["image"]))
+        return loss
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        """Loss, Dice and Jaccard (per image, then averaged) on one validation batch."""
+        logits = self.model(batch["image"])
+        target = batch["mask"] > 0.5
+        pred = logits > 0
+        inter = (pred & target).flatten(1).sum(1).float()
+        total = pred.flatten(1).sum(1).float() + target.flatten(1).sum(1).float()
+        dice = torch.where(total > 0, 2 * inter / total.clamp(min=1), torch.ones_like(total))
+        jac = dice / (2 - dice)
+        n = len(batch["image"])
+        self.log("val_loss", self.loss(logits, batch["mask"]), batch_size=n)
+        self.log("val_dice", dice.mean(), prog_bar=True, batch_size=n)
+        self.log("val_jaccard", jac.mean(), batch_size=n)
+
+    def _progress(self, step: int) -> float:
+        if self.total_seconds:
+            if self._start is None:
+                self._start = time.monotonic()
+            return min(1.0, (time.monotonic() - self._start) / self.total_seconds)
+        return min(1.0, step / self.total_steps)
+
+    def configure_optimizers(self) -> Any:
+        """AdamW; with a budget, 5% linear warm-up then cosine decay to 2% of ``lr``."""
+        opt = torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        if not (self.total_steps or self.total_seconds):
+            return opt
+
+        def factor(step: int) -> float:
+            t = self._progress(step)
+            return max(t / 0.05, 0.02) if t < 0.05 else 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * (t - 0.05) / 0.95))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

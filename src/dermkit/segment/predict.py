@@ -1,0 +1,125 @@
+"""Run a segmenter over a case table: the ``dermkit segment predict`` stage.
+
+For each case the image is pre-processed as at training time, resized to the model's input
+size, segmented in batches, and the lesion probability is resized back to the image's own size
+before post-processing, so every mask has its image's size. Masks are written as
+``out_dir/masks/<case_id>.png`` (uint8 {0, 255}) and the table, with ``mask_pred_path``, as
+``out_dir/cases.parquet``. Masks already written are complete (atomic writes), so an
+interrupted run leaves only whole files.
+
+Example:
+    >>> table = predict_masks("runs/seg", "cases.parquet", "out")  # doctest: +SKIP
+    >>> table["mask_pred_path"].iloc[0]  # doctest: +SKIP
+    'out/masks/ISIC_0000000.png'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+
+from dermkit.segment.postprocess import Postprocessing, postprocess
+from dermkit.segment.preprocess import Preprocessing, preprocess_image
+
+
+class Segmenter:
+    """A trained segmenter with its inference settings: ``predict_proba(images)`` / ``predict(images)``.
+
+    Build one with :meth:`load` (a run folder) or from a model and its checkpoint config.
+
+    Example:
+        >>> seg = Segmenter.load("runs/seg")  # doctest: +SKIP
+        >>> mask = seg.predict([image])[0]  # doctest: +SKIP
+    """
+
+    def __init__(self, model: torch.nn.Module, config: dict[str, Any], device: str = "cpu") -> None:
+        self.model = model.eval().to(device)
+        self.device = device
+        self.input_size = int(config["input_size"])
+        self.mean = torch.tensor(config["mean"], dtype=torch.float32).view(1, 3, 1, 1) * 255.0
+        self.std = torch.tensor(config["std"], dtype=torch.float32).view(1, 3, 1, 1) * 255.0
+        self.preprocessing = Preprocessing.from_dict(config.get("preprocessing"))
+        self.postprocessing = Postprocessing.from_dict(config.get("postprocessing"))
+
+    @classmethod
+    def load(cls, run_dir: str | os.PathLike[str], device: str = "cpu") -> "Segmenter":
+        """Load the model and settings saved by :func:`dermkit.segment.train_segmenter`."""
+        from dermkit.models.segmenter import load_segmenter
+
+        model, config = load_segmenter(run_dir)
+        return cls(model, config, device)
+
+    def _batch(self, images: list[np.ndarray]) -> torch.Tensor:
+        import cv2
+
+        size = (self.input_size, self.input_size)
+        arr = np.stack([cv2.resize(preprocess_image(im, self.preprocessing), size, interpolation=cv2.INTER_LINEAR) for im in images])
+        x = torch.from_numpy(arr).permute(0, 3, 1, 2).float()
+        return ((x - self.mean) / self.std).to(self.device)
+
+    @torch.inference_mode()
+    def predict_proba(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        """Lesion probability maps (float32, each of its image's ``(H, W)``) of RGB uint8 images."""
+        import cv2
+
+        if not images:
+            return []
+        probs = torch.sigmoid(self.model(self._batch(images)))[:, 0].float().cpu().numpy()
+        return [cv2.resize(p, (im.shape[1], im.shape[0]), interpolation=cv2.INTER_LINEAR) for p, im in zip(probs, images)]
+
+    def predict(self, images: list[np.ndarray], postprocessing: Postprocessing | None = None) -> list[np.ndarray]:
+        """Bool lesion masks of the images' sizes, post-processed (default: the run's settings)."""
+        settings = postprocessing or self.postprocessing
+        return [postprocess(p, settings) for p in self.predict_proba(images)]
+
+
+def _batches(paths: list[str], batch_size: int) -> Iterator[tuple[int, list[np.ndarray]]]:
+    from dermkit.io import read_image
+
+    for start in range(0, len(paths), batch_size):
+        yield start, [read_image(p) for p in paths[start : start + batch_size]]
+
+
+def predict_masks(
+    model: str | os.PathLike[str] | Segmenter,
+    cases: pd.DataFrame | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    postprocessing: Postprocessing | None = None,
+    batch_size: int = 8,
+    device: str = "cpu",
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Segment every case's image; write ``out_dir/masks/<case_id>.png`` and ``out_dir/cases.parquet``.
+
+    Returns the case table with ``mask_pred_path`` (absolute paths, as saved).
+    ``postprocessing`` overrides the run's settings.
+
+    Example:
+        >>> predict_masks("runs/seg", cases, "out", postprocessing=Postprocessing(fill_holes=False))  # doctest: +SKIP
+    """
+    from rich.progress import Progress
+
+    from dermkit.cases import load_cases, save_cases, validate_cases
+    from dermkit.io import write_image
+
+    seg = model if isinstance(model, Segmenter) else Segmenter.load(model, device)
+    table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    out = Path(out_dir)
+    (out / "masks").mkdir(parents=True, exist_ok=True)
+    paths = [out / "masks" / f"{cid}.png" for cid in table["case_id"]]
+    with Progress(disable=not progress) as bar:
+        task = bar.add_task("segmenting", total=len(table))
+        for start, images in _batches(list(table["image_path"]), batch_size):
+            for i, mask in enumerate(seg.predict(images, postprocessing)):
+                write_image(paths[start + i], mask)
+            bar.advance(task, len(images))
+    result = table.copy()
+    result["mask_pred_path"] = pd.Series([str(p.resolve()) for p in paths], index=result.index, dtype="string")
+    save_cases(result, out / "cases.parquet")
+    return result

@@ -1,0 +1,149 @@
+"""Train a lesion segmenter on a case table (Lightning): the ``dermkit segment train`` stage.
+
+Cases with ``split == "train"`` train, ``split == "val"`` validate (a table without ``split`` is
+split by patient with :func:`dermkit.cases.split_cases`). Images and masks are augmented jointly
+by :func:`dermkit.datasets.transforms.create_transform`; pre-processing (:mod:`.preprocess`)
+is applied once, before augmentation, and stored in the run's config with the
+post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats them.
+
+The run folder holds ``model.safetensors`` + ``config.json`` (:mod:`dermkit.models.checkpoint`)
+and ``lightning/last.ckpt`` for ``resume=True``.
+
+Example:
+    >>> run = train_segmenter("cases.parquet", "runs/seg", arch="unet", encoder="resnet18",
+    ...                       image_size=128, epochs=5)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from dermkit.errors import ConfigError, DataError
+from dermkit.segment.postprocess import Postprocessing
+from dermkit.segment.preprocess import Preprocessing, preprocess_cases
+
+
+def train_segmenter(
+    cases: pd.DataFrame | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    arch: str = "unet",
+    encoder: str = "resnet18",
+    pretrained: bool | str | os.PathLike[str] = False,
+    image_size: int = 128,
+    batch_size: int = 8,
+    epochs: int = 10,
+    max_steps: int = -1,
+    max_minutes: float | None = None,
+    lr: float = 1e-3,
+    boundary_weight: float = 0.0,
+    augment: Mapping[str, Any] | None = None,
+    preprocessing: Preprocessing = Preprocessing(),
+    postprocessing: Postprocessing = Postprocessing(),
+    accelerator: str = "auto",
+    devices: int | str = "auto",
+    precision: str = "32-true",
+    num_workers: int = 0,
+    resume: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+) -> Path:
+    """Train a segmenter and save it to ``out_dir``; return ``out_dir``.
+
+    Training stops at ``epochs``, ``max_steps`` or ``max_minutes`` of wall time, whichever
+    comes first (the learning-rate schedule follows the binding budget). ``augment`` passes
+    options to :func:`~dermkit.datasets.transforms.create_transform` (e.g. ``{"rotate": 0}``).
+    ``resume=True`` continues from ``out_dir/lightning/last.ckpt``. The same ``seed`` with a
+    step or epoch budget gives the same weights on the same machine.
+
+    Example:
+        >>> train_segmenter(cases, "runs/seg", epochs=1, max_steps=20)  # doctest: +SKIP
+        PosixPath('runs/seg')
+    """
+    import lightning.pytorch as pl
+    import torch
+    from torch.utils.data import DataLoader
+
+    from dermkit.cases import load_cases, split_cases, validate_cases
+    from dermkit.datasets.torch_dataset import CaseDataset, seed_worker
+    from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, create_transform
+    from dermkit.models.segmenter import create_segmenter, save_segmenter, segmenter_config
+    from dermkit.segment.module import SegmentationModule
+
+    if image_size < 32 or image_size % 32:
+        raise ConfigError(f"image_size must be a multiple of 32 (the encoders downsample 32x), got {image_size}")
+    if batch_size < 1 or epochs < 1:
+        raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
+    table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    if "mask_path" not in table.columns or table["mask_path"].isna().all():
+        raise DataError("segmentation training needs a mask_path column with lesion masks")
+    table = table[table["mask_path"].notna()].reset_index(drop=True)
+    if "split" not in table.columns or table["split"].isna().all():
+        table = split_cases(table, (0.85, 0.15, 0.0), seed=seed, stratify=None)
+    train_cases = table[table["split"] == "train"].reset_index(drop=True)
+    val_cases = table[table["split"] == "val"].reset_index(drop=True)
+    if train_cases.empty:
+        raise DataError("no training cases (split == 'train') with a mask")
+
+    out = Path(out_dir)
+    cache = out / "preprocessed"
+    train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)
+    val_cases = preprocess_cases(val_cases, preprocessing, cache, progress=progress)
+
+    pl.seed_everything(seed, workers=True, verbose=False)
+    model = create_segmenter(arch, encoder, pretrained=pretrained)
+    train_tf = create_transform(image_size, train=True, seed=seed, **dict(augment or {}))
+    val_tf = create_transform(image_size, train=False)
+    train_ds = CaseDataset(train_cases, transform=train_tf, with_mask=True, group_columns=())
+    loader_kw = {"batch_size": batch_size, "num_workers": num_workers, "worker_init_fn": seed_worker, "persistent_workers": num_workers > 0}
+    train_dl = DataLoader(train_ds, shuffle=True, drop_last=len(train_ds) > batch_size, generator=torch.Generator().manual_seed(seed), **loader_kw)
+    val_dl = DataLoader(CaseDataset(val_cases, transform=val_tf, with_mask=True, group_columns=()), **loader_kw) if len(val_cases) else None
+
+    steps = epochs * len(train_dl) if max_steps < 0 else min(max_steps, epochs * len(train_dl))
+    module = SegmentationModule(
+        model, lr=lr, boundary_weight=boundary_weight,
+        total_steps=steps, total_seconds=60.0 * max_minutes if max_minutes else 0.0,
+    )
+    ckpt_dir = out / "lightning"
+    last = ckpt_dir / "last.ckpt"
+    if resume and not last.is_file():
+        raise DataError(f"cannot resume: {last} not found")
+    trainer = pl.Trainer(
+        default_root_dir=str(out),
+        accelerator=accelerator,
+        devices=devices,
+        precision=precision,
+        max_epochs=epochs,
+        max_steps=max_steps,
+        max_time={"minutes": max_minutes} if max_minutes else None,
+        callbacks=[pl.callbacks.ModelCheckpoint(dirpath=str(ckpt_dir), save_last=True, save_top_k=0)],
+        logger=pl.loggers.CSVLogger(str(out), name="logs", version=""),
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        deterministic=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=10,
+    )
+    started = time.monotonic()
+    trainer.fit(module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
+    config = segmenter_config(
+        arch, encoder,
+        input_size=image_size,
+        mean=list(IMAGENET_MEAN),
+        std=list(IMAGENET_STD),
+        preprocessing=preprocessing.to_dict(),
+        postprocessing=postprocessing.to_dict(),
+        training={
+            "n_train": len(train_cases), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
+            "steps_done": trainer.global_step, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
+            "seconds": round(time.monotonic() - started, 1), "seed": seed,
+            "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
+        },
+    )
+    save_segmenter(module.model, config, out)
+    return out
