@@ -152,3 +152,9 @@ def test_top_k_and_malignant_scores():
     assert cm.top_k_accuracy([1, 1], p, k=1) == 0.0
     assert cm.top_k_accuracy([1, 1], p, k=2) == 1.0
     assert cm.malignant_scores(p, ["nevus", "melanoma", "bcc"]).tolist() == pytest.approx([0.5, 0.9])
+
+
+def test_roc_auc_with_ties_matches_sklearn(random_preds):
+    y, p = random_preds
+    coarse = np.round(p, 1)  # many tied scores
+    assert cm.roc_auc(y, coarse).tolist() == pytest.approx(skm.roc_auc_score(np.eye(4)[y], coarse, average=None).tolist())
