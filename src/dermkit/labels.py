@@ -89,11 +89,22 @@ _ISIC_ARCHIVE = {
     "scar": "benign_other",
     "other": "unknown",
     "unknown": "unknown",
+    # the ISIC archive's newer hierarchical names (diagnosis_3)
+    "melanoma invasive": "melanoma",
+    "melanoma, nos": "melanoma",
+    "solar or actinic keratosis": "akiec",
+    "squamous cell carcinoma in situ": "scc",
+    "squamous cell carcinoma, invasive": "scc",
+    "squamous cell carcinoma, nos": "scc",
+    "lichen planus like keratosis": "bkl",
+    "hemangioma": "vasc",
+    "pyogenic granuloma": "vasc",
 }
 
 SOURCE_LABEL_MAPS: dict[str, dict[str, str]] = {
     "ham10000": {"akiec": "akiec", "bcc": "bcc", "bkl": "bkl", "df": "df", "mel": "melanoma", "nv": "nevus", "vasc": "vasc"},
-    "isic2016": {"benign": "benign_other", "malignant": "malignant_other", "0": "benign_other", "1": "malignant_other"},
+    # ISIC 2016 Part 3 is melanoma detection: its "malignant" class is melanoma.
+    "isic2016": {"benign": "benign_other", "malignant": "melanoma", "0": "benign_other", "1": "melanoma", "0.0": "benign_other", "1.0": "melanoma"},
     "isic2017": {"melanoma": "melanoma", "seborrheic keratosis": "bkl", "nevus": "nevus"},
     "isic2018": {"mel": "melanoma", "nv": "nevus", "bcc": "bcc", "akiec": "akiec", "bkl": "bkl", "df": "df", "vasc": "vasc"},
     "isic2019": {"mel": "melanoma", "nv": "nevus", "bcc": "bcc", "ak": "akiec", "bkl": "bkl", "df": "df", "vasc": "vasc", "scc": "scc", "unk": "unknown"},
@@ -108,6 +119,56 @@ SOURCE_LABEL_MAPS: dict[str, dict[str, str]] = {
         "melanoma": "melanoma",
         "melanocytic nevi": "nevus",
         "vascular lesions": "vasc",
+    },
+    "bcn20000": {"mel": "melanoma", "nv": "nevus", "bcc": "bcc", "ak": "akiec", "bkl": "bkl", "df": "df", "vasc": "vasc", "scc": "scc"},
+    # DDI: the ISIC-class diseases; every other disease falls back on DDI's own malignant flag.
+    "ddi": {
+        **dict.fromkeys(["melanocytic nevi", "dysplastic nevus", "blue nevus", "atypical spindle cell nevus of reed", "pigmented spindle cell nevus of reed"], "nevus"),
+        **dict.fromkeys(["melanoma", "melanoma in situ", "melanoma acral lentiginous", "nodular melanoma (nm)"], "melanoma"),
+        **dict.fromkeys(["basal cell carcinoma", "basal cell carcinoma nodular", "basal cell carcinoma superficial"], "bcc"),
+        **dict.fromkeys(["squamous cell carcinoma", "squamous cell carcinoma in situ", "squamous cell carcinoma keratoacanthoma"], "scc"),
+        "actinic keratosis": "akiec",
+        **dict.fromkeys(["seborrheic keratosis", "seborrheic keratosis irritated", "solar lentigo", "benign keratosis", "lichenoid keratosis"], "bkl"),
+        "dermatofibroma": "df",
+        **dict.fromkeys(["angioma", "pyogenic granuloma", "arteriovenous hemangioma", "glomangioma"], "vasc"),
+    },
+    # Fitzpatrick17k: the lesion conditions; the rest fall back on its three_partition_label.
+    "fitzpatrick17k": {
+        **dict.fromkeys(["melanoma", "malignant melanoma", "superficial spreading melanoma ssm", "lentigo maligna"], "melanoma"),
+        **dict.fromkeys(["basal cell carcinoma", "basal cell carcinoma morpheiform", "solid cystic basal cell carcinoma"], "bcc"),
+        "squamous cell carcinoma": "scc",
+        "actinic keratosis": "akiec",
+        "seborrheic keratosis": "bkl",
+        "dermatofibroma": "df",
+        **dict.fromkeys(["nevocytic nevus", "congenital nevus", "halo nevus"], "nevus"),
+        **dict.fromkeys(["pyogenic granuloma", "granuloma pyogenic"], "vasc"),
+    },
+    # DERM12345 sub-class codes (Yilmaz et al. 2024); "ch" (cutaneous horn) falls back on its malignancy column.
+    "derm12345": {
+        **dict.fromkeys(["acb", "cb", "ccb", "mcb", "bdb", "db", "ajb", "cjb", "jb", "acd", "cd", "ccd", "ajd", "jd", "srjd", "rd"], "nevus"),
+        **dict.fromkeys(["isl", "ls", "sl", "lk", "sk"], "bkl"),
+        "df": "df",
+        **dict.fromkeys(["ha", "la", "pg", "angk", "sa"], "vasc"),
+        **dict.fromkeys(["ak", "bd"], "akiec"),
+        **dict.fromkeys(["alm", "anm", "lm", "lmm", "mel"], "melanoma"),
+        "bcc": "bcc",
+        "scc": "scc",
+        **dict.fromkeys(["mpd", "dfsp", "ks"], "malignant_other"),
+    },
+    # SCIN: lesion conditions and the common inflammatory ones; others are other_condition.
+    "scin": {
+        "melanoma": "melanoma",
+        "melanocytic nevus": "nevus",
+        "basal cell carcinoma": "bcc",
+        **dict.fromkeys(["scc/sccis", "squamous cell carcinoma"], "scc"),
+        "actinic keratosis": "akiec",
+        **dict.fromkeys(["seborrheic keratosis", "sk/isk"], "bkl"),
+        "dermatofibroma": "df",
+        **dict.fromkeys([
+            "eczema", "allergic contact dermatitis", "irritant contact dermatitis", "psoriasis", "urticaria",
+            "folliculitis", "acne", "insect bite", "drug rash", "seborrheic dermatitis", "lichen planus/lichenoid eruption",
+            "pityriasis rosea", "rosacea", "stasis dermatitis", "prurigo nodularis",
+        ], "non_neoplastic"),
     },
     "msld": {"mpox": "mpox", "monkeypox": "mpox", "chickenpox": "chickenpox", "measles": "measles", "cowpox": "cowpox", "hfmd": "hfmd", "healthy": "healthy"},
 }

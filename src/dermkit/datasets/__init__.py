@@ -22,7 +22,7 @@ from dermkit.errors import ConfigError, DataError
 Adapter = Callable[..., pd.DataFrame]
 _ADAPTERS: dict[str, Adapter] = {}
 # Modules imported on first use, so that `import dermkit.datasets` stays light.
-_ADAPTER_MODULES = ("ham10000",)
+_ADAPTER_MODULES = ("ham10000", "isic", "isic_archive")
 
 
 def register_adapter(name: str) -> Callable[[Adapter], Adapter]:
