@@ -1,0 +1,423 @@
+"""The lesion layer: shape (size, asymmetry, border irregularity) and diagnosis-dependent patterns.
+
+A lesion is drawn on top of the linear-RGB skin in two ways: brown-to-black pigment as extra
+melanin absorption (Beer-Lambert, so the same lesion is darker on darker skin, as in life), and
+structures that are not epidermal melanin (blue-grey dermal pigment, white regression or scar,
+red vessels and lacunae) as coloured overlays. Each diagnosis has its own dermoscopic recipe,
+after the pattern-analysis descriptions of Argenziano et al. (2003) and Kittler et al. (2016):
+
+- ``nevus``: symmetric, regular border, one or two browns, a regular reticular network fading to
+  the rim, or regular globules, or a homogeneous pattern;
+- ``melanoma``: asymmetric, irregular border, several colours, atypical (thick, broken) network,
+  irregular peripheral dots/globules, streaks, blue-white veil, regression, black blotches;
+- ``bcc``: little or no network; pink translucent base, sharp arborizing red vessels,
+  blue-grey ovoid nests and globules, ulceration, shiny white structures;
+- ``bkl`` (seborrheic keratosis / solar lentigo): sharp "stuck-on" or moth-eaten border, brown
+  cerebriform fissures and ridges, milia-like cysts, comedo-like openings;
+- ``df``: small, central white scar-like patch, delicate light-brown network at the periphery;
+- ``vasc``: red-purple lacunae separated by pale septa, no pigment network;
+- ``akiec``: pink-red base with a red pseudo-network around pale follicles, white scale.
+
+Example:
+    >>> import numpy as np
+    >>> from dermkit.synth.skin import render_skin
+    >>> skin = render_skin(64, 40.0, np.random.default_rng(0))
+    >>> out = render_lesion(skin, "nevus", np.random.default_rng(1), radius=0.25)
+    >>> out.image.shape, bool(out.mask[32, 32]), bool(out.mask[0, 0])
+    ((64, 64, 3), True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from dermkit.errors import ConfigError
+from dermkit.synth._noise import blur, fractal_noise, voronoi_edges
+from dermkit.synth.skin import K_MELANIN, srgb_to_linear
+
+COLOURS: dict[str, tuple[int, int, int]] = {
+    "light_brown": (170, 112, 72),
+    "dark_brown": (92, 52, 34),
+    "black": (32, 24, 24),
+    "blue_grey": (98, 112, 140),
+    "white": (236, 228, 226),
+    "red": (196, 48, 56),
+    "pink": (226, 150, 158),
+    "purple": (118, 38, 82),
+    "yellow": (226, 210, 150),
+}
+"""Dermoscopic colours (sRGB) used by the overlays; the browns come from melanin absorption."""
+
+DIAGNOSIS_PATTERNS: tuple[str, ...] = ("melanoma", "nevus", "bcc", "akiec", "bkl", "df", "vasc")
+"""Diagnoses the renderer draws, each with its own recipe."""
+
+
+@dataclass
+class LesionShape:
+    """Geometry of one lesion: ``mask`` (bool), normalised radius ``rnorm`` (1 on the border), angle ``theta``."""
+
+    mask: np.ndarray
+    rnorm: np.ndarray
+    theta: np.ndarray
+    radius_px: float
+    centre_px: tuple[float, float]
+
+
+@dataclass
+class RenderedLesion:
+    """A skin image with a lesion: linear-RGB ``image``, bool ``mask``, and what was drawn."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    colours: list[str] = field(default_factory=list)
+    structures: list[str] = field(default_factory=list)
+
+
+def lesion_shape(
+    size: int,
+    rng: np.random.Generator,
+    radius: float = 0.25,
+    centre: tuple[float, float] = (0.5, 0.5),
+    asymmetry: float = 0.2,
+    border_irregularity: float = 0.2,
+    elongation: float = 0.15,
+    orientation: float = 0.0,
+) -> LesionShape:
+    """A closed lesion outline; ``radius`` and ``centre`` are fractions of ``size``, the others in [0, 1].
+
+    Asymmetry adds one or two lobes and a third harmonic (shapes a flip does not map onto
+    themselves); border irregularity adds high angular harmonics and a fractal displacement.
+
+    Example:
+        >>> s = lesion_shape(128, np.random.default_rng(0), radius=0.2)
+        >>> 0.08 < s.mask.mean() < 0.18
+        True
+    """
+    for name, value in (("asymmetry", asymmetry), ("border_irregularity", border_irregularity)):
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{name} must be in [0, 1], got {value}")
+    cy, cx = centre[1] * size, centre[0] * size
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    yy -= cy
+    xx -= cx
+    c, s = np.cos(orientation), np.sin(orientation)
+    stretch = np.sqrt(1.0 + elongation)
+    u = (xx * c + yy * s) / stretch
+    v = (-xx * s + yy * c) * stretch
+    r = np.sqrt(u * u + v * v)
+    theta = np.arctan2(v, u)
+    radius_px = radius * size
+    profile = np.ones_like(theta)
+    for amp in (asymmetry * rng.uniform(0.35, 0.6), asymmetry * rng.uniform(0.0, 0.35)):
+        d = np.angle(np.exp(1j * (theta - rng.uniform(-np.pi, np.pi))))
+        profile += amp * np.exp(-(d**2) / (2 * rng.uniform(0.4, 0.8) ** 2))
+    profile += asymmetry * 0.12 * np.cos(3 * theta - rng.uniform(0, 2 * np.pi))
+    ks = np.arange(4, 24)
+    amps = border_irregularity * 0.35 * rng.standard_normal(len(ks)) / ks**0.9
+    phases = rng.uniform(0, 2 * np.pi, len(ks))
+    for k, a, ph in zip(ks, amps, phases):
+        profile += a * np.cos(k * theta - ph)
+    profile = np.maximum(profile, 0.35)
+    rnorm = r / (radius_px * profile)
+    if border_irregularity > 0:
+        rnorm += border_irregularity * 0.08 * fractal_noise(size, rng, scale=max(radius_px / 2, 4), octaves=3)
+    rnorm = rnorm.astype(np.float32)
+    return LesionShape(mask=rnorm < 1.0, rnorm=rnorm, theta=theta.astype(np.float32), radius_px=radius_px, centre_px=(cx, cy))
+
+
+class _Canvas:
+    """The working image of one lesion: melanin absorption, colour overlays, and a record of both."""
+
+    def __init__(self, image: np.ndarray, shape: LesionShape, edge: float, rng: np.random.Generator) -> None:
+        self.img = image.copy()
+        self.shape = shape
+        self.rng = rng
+        self.size = image.shape[0]
+        soft = edge * (1.0 + 0.5 * fractal_noise(self.size, rng, scale=max(shape.radius_px, 4), octaves=1))
+        self.alpha = np.clip((1.0 - shape.rnorm) / np.maximum(soft, 0.01) + 0.5, 0.0, 1.0).astype(np.float32)
+        self.inside = self.alpha * (shape.rnorm < 1.05)
+        lum = float(np.median(image[..., 1]))
+        self.tone = float(np.clip(lum / 0.45, 0.3, 1.0)) ** 0.6  # overlays darken on darker skin
+        self.colours: set[str] = set()
+        self.structures: set[str] = set()
+
+    def pigment(self, density: np.ndarray, colours: tuple[str, ...] = ()) -> None:
+        """Add melanin (Beer-Lambert): ~1 light brown, ~2.5 dark brown, >4 black."""
+        self.img *= np.exp(-np.maximum(density, 0.0)[..., None] * K_MELANIN)
+        self.colours.update(colours)
+
+    def paint(self, colour: str, alpha: np.ndarray, strength: float = 1.0) -> None:
+        """Blend a named colour over the image with an alpha map in [0, 1]."""
+        a = (np.clip(alpha, 0.0, 1.0) * strength)[..., None]
+        target = srgb_to_linear(np.array(COLOURS[colour], np.uint8)) * (self.tone if colour not in ("black",) else 1.0)
+        self.img = self.img * (1.0 - a) + target * a
+        self.colours.add(colour)
+
+    def points(self, n: int, weight: np.ndarray) -> np.ndarray:
+        """``n`` pixel positions (x, y) drawn with probability proportional to ``weight``."""
+        w = np.clip(weight, 0, None).ravel().astype(np.float64)
+        total = w.sum()
+        if n <= 0 or total <= 0:
+            return np.zeros((0, 2), np.int32)
+        idx = self.rng.choice(w.size, size=n, p=w / total)
+        return np.stack([idx % self.size, idx // self.size], 1).astype(np.int32)
+
+    def dots(self, pts: np.ndarray, radii: np.ndarray, sharp: float = 0.6) -> np.ndarray:
+        """An alpha map of filled discs at ``pts`` with ``radii`` (px), slightly blurred."""
+        layer = np.zeros((self.size, self.size), np.float32)
+        for (x, y), r in zip(pts, radii):
+            cv2.circle(layer, (int(x), int(y)), max(1, int(round(r))), 1.0, -1, cv2.LINE_AA)
+        return blur(layer, sharp)
+
+    def blob(self, where: np.ndarray, scale: float, threshold: float = 0.6) -> np.ndarray:
+        """A soft irregular patch: smooth noise above ``threshold``, restricted by ``where``."""
+        n = fractal_noise(self.size, self.rng, scale=scale, octaves=2)
+        return np.clip((n - threshold) * 1.5, 0, 1) * where
+
+    def finish(self) -> RenderedLesion:
+        return RenderedLesion(self.img, self.shape.mask, sorted(self.colours), sorted(self.structures))
+
+
+def _base_profile(cv: _Canvas, variegation: float, scale: float) -> np.ndarray:
+    mottle = fractal_noise(cv.size, cv.rng, scale=scale, octaves=3)
+    return cv.inside * (1.0 + 0.25 * (1.0 - cv.shape.rnorm.clip(0, 1) ** 2)) * (1.0 + variegation * 0.45 * mottle)
+
+
+def _network(cv: _Canvas, cell: float, width: float, jitter: float) -> np.ndarray:
+    return voronoi_edges(cv.size, cv.rng, cell=cell, width=width, jitter=jitter)
+
+
+def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
+    r = cv.shape.radius_px
+    d0 = 0.6 + 2.0 * darkness
+    base = _base_profile(cv, variegation * 0.5, r)
+    cv.pigment(d0 * 0.55 * base, ("light_brown",) if d0 < 2.0 else ("light_brown", "dark_brown"))
+    if style == "reticular":
+        net = _network(cv, cell=max(4.0, r / 6), width=0.7, jitter=0.6)
+        cv.pigment(d0 * 0.7 * net * cv.inside * (1.0 - 0.6 * cv.shape.rnorm.clip(0, 1)))
+        cv.structures.add("pigment_network")
+    elif style == "globular":
+        pts = cv.points(int(np.clip(r * r / 40, 8, 120)), cv.inside * (cv.shape.rnorm < 0.9))
+        cv.pigment(d0 * 0.9 * cv.dots(pts, cv.rng.uniform(1.5, 2.5, len(pts))) * cv.inside, ("dark_brown",))
+        cv.structures.add("globules")
+    else:
+        cv.pigment(d0 * 0.35 * cv.inside * (1.0 - cv.shape.rnorm.clip(0, 1)))
+        cv.structures.add("homogeneous")
+
+
+def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
+    rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
+    d0 = 1.0 + 2.2 * darkness
+    zones = fractal_noise(cv.size, rng, scale=r * 0.9, octaves=2)
+    base = inside * np.clip(1.0 + (0.5 + 0.6 * variegation) * zones, 0.15, 2.5)
+    cv.pigment(d0 * 0.6 * base, ("light_brown", "dark_brown"))
+    # Atypical network: irregular cells, thick dark lines, broken in places.
+    net = _network(cv, cell=max(4.0, r / rng.uniform(4, 7)), width=rng.uniform(0.8, 1.6), jitter=1.0)
+    keep = np.clip(fractal_noise(cv.size, rng, scale=r / 2, octaves=2) + 0.3, 0, 1)
+    cv.pigment(d0 * 0.9 * net * keep * inside)
+    cv.structures.add("atypical_network")
+    # Irregular dots and globules, crowded in one off-centre region towards the rim.
+    side = np.cos(cv.shape.theta - rng.uniform(-np.pi, np.pi)).clip(0, 1)
+    pts = cv.points(int(rng.integers(15, 60)), inside * side * (rn > 0.4))
+    dots = cv.dots(pts, rng.uniform(0.8, 3.5, len(pts)))
+    cv.pigment(4.5 * dots * inside, ("black",))
+    cv.structures.add("irregular_globules")
+    if rng.random() < 0.5 + 0.3 * variegation:  # streaks / pseudopods on part of the border
+        _streaks(cv, n=int(rng.integers(8, 25)), colour_density=3.5)
+    if rng.random() < 0.35 + 0.5 * variegation:  # blue-white veil
+        cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.85), scale=r, threshold=0.3), 2.0), strength=rng.uniform(0.55, 0.8))
+        cv.paint("white", blur(cv.blob(inside * (rn < 0.8), scale=r, threshold=0.9), 2.0), strength=0.3)
+        cv.structures.add("blue_white_veil")
+    if rng.random() < 0.4:  # regression: white scar-like area with grey peppering
+        area = blur(cv.blob(inside * (rn < 0.9), scale=r * 0.7, threshold=0.7), 2.0)
+        cv.paint("white", area, strength=0.75)
+        pts = cv.points(int(area.sum() / 12) + 1, area)
+        cv.paint("blue_grey", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.5) * area, strength=0.8)
+        cv.structures.add("regression")
+    if rng.random() < 0.5:  # black blotch off centre
+        cv.pigment(3.5 * blur(cv.blob(inside * (rn < 0.8), scale=r * 0.6, threshold=1.0), 2.5), ("black",))
+    if rng.random() < 0.3:  # pink areas with atypical (dotted, irregular) vessels
+        cv.paint("pink", blur(cv.blob(inside, scale=r, threshold=0.6), 3.0), strength=0.5)
+        pts = cv.points(int(rng.integers(10, 40)), inside)
+        cv.paint("red", cv.dots(pts, rng.uniform(0.6, 1.5, len(pts)), sharp=0.4), strength=0.7)
+        cv.structures.add("atypical_vessels")
+
+
+def _streaks(cv: _Canvas, n: int, colour_density: float) -> None:
+    rng, (cx, cy) = cv.rng, cv.shape.centre_px
+    centre_angle = rng.uniform(-np.pi, np.pi)
+    spread = rng.uniform(0.6, 2.5)
+    layer = np.zeros((cv.size, cv.size), np.float32)
+    rn, th = cv.shape.rnorm, cv.shape.theta
+    for a in centre_angle + spread * (rng.random(n) - 0.5):
+        d = np.abs(np.angle(np.exp(1j * (th - a))))
+        band = (rn > 0.7) & (rn < 0.99) & (d < 0.035)
+        layer[band] = 1.0
+    cv.pigment(colour_density * blur(layer, 0.6), ("dark_brown",))
+    cv.structures.add("streaks")
+
+
+def _branches(layer: np.ndarray, rng: np.random.Generator, x: float, y: float, angle: float, length: float, width: float, depth: int) -> None:
+    if depth == 0 or length < 2:
+        return
+    x2, y2 = x + length * np.cos(angle), y + length * np.sin(angle)
+    n = 5
+    pts = [(x + (x2 - x) * t + rng.normal(0, length * 0.06), y + (y2 - y) * t + rng.normal(0, length * 0.06)) for t in np.linspace(0, 1, n)]
+    cv2.polylines(layer, [np.round(np.array(pts) * 4).astype(np.int32)], False, 1.0, max(1, int(round(width))), cv2.LINE_AA, shift=2)
+    for da in (rng.uniform(0.3, 0.8), -rng.uniform(0.3, 0.8)):
+        _branches(layer, rng, pts[-1][0], pts[-1][1], angle + da, length * rng.uniform(0.5, 0.75), width * 0.7, depth - 1)
+
+
+def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
+    rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
+    cv.paint("pink", inside * (0.6 + 0.3 * fractal_noise(cv.size, rng, scale=r, octaves=2).clip(-1, 1)), strength=0.55)
+    cv.paint("white", blur(cv.blob(inside, scale=r * 0.8, threshold=0.4), 2.0), strength=0.35)
+    cv.structures.add("translucent")
+    vessels = np.zeros((cv.size, cv.size), np.float32)
+    cx, cy = cv.shape.centre_px
+    for _ in range(int(rng.integers(2, 5))):
+        a, d = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.6) * r
+        _branches(vessels, rng, cx + d * np.cos(a), cy + d * np.sin(a), rng.uniform(0, 2 * np.pi), r * rng.uniform(0.35, 0.6), max(1.0, r / 18), 4)
+    cv.paint("red", blur(vessels, 0.5) * (rn < 1.0), strength=0.9)
+    cv.structures.add("arborizing_vessels")
+    if style == "pigmented" or rng.random() < 0.3:
+        pts = cv.points(int(rng.integers(2, 6)), inside * (rn < 0.85))
+        cv.paint("blue_grey", blur(cv.dots(pts, rng.uniform(0.12, 0.25, len(pts)) * r), 2.5) * inside, strength=0.8)
+        pts = cv.points(int(rng.integers(5, 25)), inside)
+        cv.paint("blue_grey", cv.dots(pts, rng.uniform(1.0, 2.5, len(pts))) * inside, strength=0.85)
+        cv.structures.update({"blue_grey_ovoid_nests", "blue_grey_globules"})
+    if rng.random() < 0.35:
+        ulcer = blur(cv.blob(inside * (rn < 0.7), scale=r * 0.4, threshold=1.1), 1.5)
+        cv.paint("red", ulcer, strength=0.7)
+        cv.pigment(2.5 * ulcer, ("dark_brown",))
+        cv.structures.add("ulceration")
+    if rng.random() < 0.3:
+        lines = np.zeros((cv.size, cv.size), np.float32)
+        for x, y in cv.points(int(rng.integers(4, 12)), inside):
+            a = rng.choice([0.0, np.pi / 2]) + rng.normal(0, 0.1)
+            L = rng.uniform(2, 6)
+            cv2.line(lines, (int(x - L * np.cos(a)), int(y - L * np.sin(a))), (int(x + L * np.cos(a)), int(y + L * np.sin(a))), 1.0, 1, cv2.LINE_AA)
+        cv.paint("white", lines, strength=0.8)
+        cv.structures.add("shiny_white_structures")
+
+
+def _bkl(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
+    rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
+    if style == "lentigo":
+        cv.pigment((0.6 + 1.2 * darkness) * inside * (1.0 + 0.3 * fractal_noise(cv.size, rng, scale=r / 2, octaves=2)), ("light_brown",))
+        ang = rng.uniform(0, np.pi)
+        xx, yy = np.mgrid[0 : cv.size, 0 : cv.size].astype(np.float32)
+        stripes = 0.5 + 0.5 * np.sin((xx * np.cos(ang) + yy * np.sin(ang)) * 2 * np.pi / max(3.0, r / 8) + 3 * fractal_noise(cv.size, rng, scale=r, octaves=1))
+        cv.pigment(0.5 * stripes * inside)
+        cv.structures.add("fingerprint_pattern")
+        return
+    cv.pigment((1.2 + 2.2 * darkness) * inside * (1.0 + 0.3 * variegation * fractal_noise(cv.size, rng, scale=r, octaves=2)), ("light_brown", "dark_brown"))
+    band = fractal_noise(cv.size, rng, scale=max(6.0, r / 3), octaves=2)
+    fissures = np.clip(1.0 - np.abs(band) / 0.25, 0, 1)
+    ridges = np.clip(band - 0.8, 0, 1)
+    cv.pigment(2.2 * fissures * inside, ("dark_brown",))
+    cv.paint("yellow", ridges * inside, strength=0.25)
+    cv.structures.add("fissures_ridges")
+    pts = cv.points(int(rng.integers(3, 14)), inside * (rn < 0.9))
+    cv.paint("white", cv.dots(pts, rng.uniform(1.0, 2.8, len(pts)), sharp=0.8) * inside, strength=0.85)
+    cv.structures.add("milia_like_cysts")
+    pts = cv.points(int(rng.integers(3, 12)), inside * (rn < 0.9))
+    cv.pigment(4.0 * cv.dots(pts, rng.uniform(1.0, 2.5, len(pts)), sharp=0.7) * inside, ("black",))
+    cv.structures.add("comedo_like_openings")
+
+
+def _df(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
+    rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
+    cv.paint("pink", inside * 0.6, strength=0.35)
+    ring = inside * np.clip((rn - 0.35) / 0.3, 0, 1)
+    net = _network(cv, cell=max(3.5, r / 5), width=0.6, jitter=0.5)
+    cv.pigment((0.5 + 1.0 * darkness) * ring * (0.5 + 0.9 * net), ("light_brown",))
+    cv.structures.add("peripheral_network")
+    patch = np.clip(1.0 - rn / rng.uniform(0.4, 0.6) + 0.4 * fractal_noise(cv.size, rng, scale=r / 2, octaves=2), 0, 1)
+    cv.paint("white", blur(patch, 1.5) * inside, strength=0.8)
+    cv.structures.add("central_white_patch")
+
+
+def _vasc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
+    rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
+    main = "purple" if style == "purple" else "red"
+    cv.paint("pink", inside, strength=0.55)
+    septa = voronoi_edges(cv.size, rng, cell=max(4.0, r / rng.uniform(2.5, 5)), width=1.0, jitter=0.8)
+    lacunae = np.clip(1.0 - 1.6 * septa, 0, 1) * inside * np.clip((1.0 - rn) * 6, 0, 1)
+    cv.paint(main, lacunae, strength=0.9)
+    cv.pigment(darkness * 1.2 * lacunae * np.clip(fractal_noise(cv.size, rng, scale=r / 2, octaves=1), 0, 1))
+    if rng.random() < 0.3:
+        cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.8), scale=r / 2, threshold=1.0), 1.5), strength=0.6)
+    cv.structures.add("lacunae")
+
+
+def _akiec(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
+    rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
+    cv.paint("pink", inside, strength=0.5)
+    net = voronoi_edges(cv.size, rng, cell=max(4.0, r / 6), width=1.0, jitter=0.5)
+    cv.paint("red", net * inside, strength=0.55)
+    cv.structures.add("red_pseudo_network")
+    pts = cv.points(int(np.clip(r * r / 50, 6, 80)), inside)
+    cv.paint("white", cv.dots(pts, rng.uniform(1.0, 2.0, len(pts)), sharp=0.8) * inside, strength=0.6)
+    cv.structures.add("follicular_openings")
+    cv.paint("white", blur(cv.blob(inside, scale=r / 1.5, threshold=0.7), 1.0), strength=0.7)
+    cv.structures.add("scale")
+    pts = cv.points(int(rng.integers(10, 40)), inside)
+    cv.paint("red", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.4), strength=0.8)
+    cv.structures.add("dotted_vessels")
+
+
+_RECIPES: dict[str, tuple[Callable[..., None], float]] = {
+    # diagnosis: (recipe, border softness in units of the lesion radius)
+    "nevus": (_nevus, 0.10),
+    "melanoma": (_melanoma, 0.08),
+    "bcc": (_bcc, 0.12),
+    "akiec": (_akiec, 0.25),
+    "bkl": (_bkl, 0.03),
+    "df": (_df, 0.35),
+    "vasc": (_vasc, 0.04),
+}
+
+STYLES: dict[str, tuple[str, ...]] = {
+    "nevus": ("reticular", "globular", "homogeneous"),
+    "melanoma": ("default",),
+    "bcc": ("default", "pigmented"),
+    "akiec": ("default",),
+    "bkl": ("seborrheic", "lentigo"),
+    "df": ("default",),
+    "vasc": ("red", "purple"),
+}
+"""Sub-types each recipe draws (e.g. a reticular, globular or homogeneous nevus)."""
+
+
+def render_lesion(
+    skin: np.ndarray,
+    diagnosis: str,
+    rng: np.random.Generator,
+    radius: float = 0.25,
+    centre: tuple[float, float] = (0.5, 0.5),
+    asymmetry: float = 0.2,
+    border_irregularity: float = 0.2,
+    elongation: float = 0.15,
+    orientation: float = 0.0,
+    darkness: float = 0.5,
+    variegation: float = 0.3,
+    style: str | None = None,
+) -> RenderedLesion:
+    """Draw a lesion of ``diagnosis`` on linear-RGB ``skin`` (not modified); see the module example."""
+    if diagnosis not in _RECIPES:
+        raise ConfigError(f"cannot render diagnosis {diagnosis!r}; known: {', '.join(DIAGNOSIS_PATTERNS)}")
+    styles = STYLES[diagnosis]
+    style = style or styles[0]
+    if style not in styles:
+        raise ConfigError(f"unknown {diagnosis} style {style!r}; known: {', '.join(styles)}")
+    size = skin.shape[0]
+    shape = lesion_shape(size, rng, radius, centre, asymmetry, border_irregularity, elongation, orientation)
+    recipe, edge = _RECIPES[diagnosis]
+    cv = _Canvas(skin, shape, edge, rng)
+    recipe(cv, darkness, variegation, style)
+    return cv.finish()

@@ -1,0 +1,165 @@
+"""Generator presets: class mix, skin-tone mix, artifact rates and planted correlations.
+
+A :class:`Preset` holds every rate of the generator; :func:`get_preset` returns a named one
+with any field overridden (``hair_rate=0.8`` is a shortcut for one entry of ``artifact_rates``).
+
+- ``balanced``: the seven classes equally often, the six ITA skin-tone groups equally often,
+  moderate artifact rates;
+- ``isic-like``: ISIC/HAM10000 class imbalance (two thirds nevi), mostly light skin, ISIC-like
+  artifact rates (calibrated in ``benchmarks/synth_calibration.py``);
+- ``spurious-ruler``: melanoma vs nevus, rulers mostly on melanomas in train/val, on half of
+  every class in test (so a model that learned the ruler loses accuracy there);
+- ``skin-tone-shift``: train/val on very light and light skin only, test across all six groups.
+
+Example:
+    >>> get_preset("balanced", hair_rate=0.9).artifact_rates["hair"]
+    0.9
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from dermkit.cases import SKIN_TONES
+from dermkit.errors import ConfigError
+from dermkit.synth.artifacts import ARTIFACTS
+from dermkit.synth.lesion import DIAGNOSIS_PATTERNS
+
+ALL_TONES = {t: 1.0 for t in SKIN_TONES}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Every rate of the generator (weights need not sum to 1; rates are probabilities in [0, 1])."""
+
+    name: str
+    class_weights: Mapping[str, float]
+    tone_weights: Mapping[str, float] = field(default_factory=lambda: dict(ALL_TONES))
+    train_tone_weights: Mapping[str, float] | None = None
+    artifact_rates: Mapping[str, float] = field(default_factory=dict)
+    spurious: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Artifact -> class -> rate in train/val (overrides ``artifact_rates`` there; test keeps the plain rate)."""
+    lesions_per_patient: tuple[int, int] = (1, 3)
+    ugly_duckling_rate: float = 0.3
+    """Probability that a patient with 3+ lesions gets a planted ugly duckling among similar nevi."""
+    split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    radius_scale: float = 1.0
+    """Multiplies every lesion radius (calibrated against ISIC lesion area fractions)."""
+
+    def validate(self) -> "Preset":
+        """Check every rate and name; raise :class:`ConfigError` naming the bad one."""
+        _weights(f"{self.name}: class_weights", self.class_weights, DIAGNOSIS_PATTERNS)
+        _weights(f"{self.name}: tone_weights", self.tone_weights, SKIN_TONES)
+        if self.train_tone_weights is not None:
+            _weights(f"{self.name}: train_tone_weights", self.train_tone_weights, SKIN_TONES)
+        for name, rate in self.artifact_rates.items():
+            if name not in ARTIFACTS:
+                raise ConfigError(f"{self.name}: unknown artifact {name!r} in artifact_rates; known: {', '.join(ARTIFACTS)}")
+            _rate(f"{self.name}: {name}_rate", rate)
+        for name, by_class in self.spurious.items():
+            if name not in ARTIFACTS:
+                raise ConfigError(f"{self.name}: unknown artifact {name!r} in spurious; known: {', '.join(ARTIFACTS)}")
+            for cls, rate in by_class.items():
+                if cls not in DIAGNOSIS_PATTERNS:
+                    raise ConfigError(f"{self.name}: unknown class {cls!r} in spurious[{name!r}]")
+                _rate(f"{self.name}: spurious[{name!r}][{cls!r}]", rate)
+        _rate(f"{self.name}: ugly_duckling_rate", self.ugly_duckling_rate)
+        lo, hi = self.lesions_per_patient
+        if not 1 <= lo <= hi:
+            raise ConfigError(f"{self.name}: lesions_per_patient must be (min, max) with 1 <= min <= max, got {self.lesions_per_patient}")
+        if not 0.2 <= self.radius_scale <= 2.5:
+            raise ConfigError(f"{self.name}: radius_scale must be in [0.2, 2.5], got {self.radius_scale}")
+        fr = self.split_fractions
+        if len(fr) != 3 or min(fr) < 0 or abs(sum(fr) - 1) > 1e-6 or fr[0] <= 0:
+            raise ConfigError(f"{self.name}: split_fractions must be three non-negative numbers summing to 1, got {fr}")
+        return self
+
+    def rate(self, artifact: str, diagnosis: str, split: str) -> float:
+        """The probability of ``artifact`` for a case of this class in this split."""
+        if split in ("train", "val") and diagnosis in self.spurious.get(artifact, {}):
+            return float(self.spurious[artifact][diagnosis])
+        return float(self.artifact_rates.get(artifact, 0.0))
+
+    def tones(self, split: str) -> Mapping[str, float]:
+        """Skin-tone weights for a split (``train_tone_weights`` for train/val when set)."""
+        return self.train_tone_weights if (split in ("train", "val") and self.train_tone_weights is not None) else self.tone_weights
+
+
+def _rate(name: str, value: Any) -> None:
+    try:
+        ok = 0.0 <= float(value) <= 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ConfigError(f"{name} must be a rate between 0 and 1, got {value!r}")
+
+
+def _weights(name: str, weights: Mapping[str, float], allowed: tuple[str, ...]) -> None:
+    if not isinstance(weights, Mapping) or not weights:
+        raise ConfigError(f"{name} must be a non-empty mapping of name -> weight, got {weights!r}")
+    for k, v in weights.items():
+        if k not in allowed:
+            raise ConfigError(f"{name}: unknown name {k!r}; allowed: {', '.join(allowed)}")
+        if not isinstance(v, (int, float)) or v < 0:
+            raise ConfigError(f"{name}: weight of {k!r} must be a non-negative number, got {v!r}")
+    if sum(weights.values()) <= 0:
+        raise ConfigError(f"{name}: weights sum to zero")
+
+
+_MODERATE = {"hair": 0.35, "ruler": 0.2, "ink": 0.08, "dark_corner": 0.3, "gel_bubble": 0.1, "glare": 0.1, "blur": 0.1, "colour_cast": 0.1}
+
+PRESETS: dict[str, Preset] = {
+    "balanced": Preset("balanced", class_weights={c: 1.0 for c in DIAGNOSIS_PATTERNS}, artifact_rates=dict(_MODERATE)),
+    "isic-like": Preset(
+        "isic-like",
+        # HAM10000 class frequencies (Tschandl et al. 2018).
+        class_weights={"nevus": 6705, "melanoma": 1113, "bkl": 1099, "bcc": 514, "akiec": 327, "vasc": 142, "df": 115},
+        tone_weights={"very_light": 0.45, "light": 0.35, "intermediate": 0.15, "tan": 0.04, "brown": 0.01, "dark": 0.0},
+        artifact_rates={"hair": 0.4, "ruler": 0.25, "ink": 0.05, "dark_corner": 0.35, "gel_bubble": 0.15, "glare": 0.05, "blur": 0.1, "colour_cast": 0.15},
+        lesions_per_patient=(1, 4),
+    ),
+    "spurious-ruler": Preset(
+        "spurious-ruler",
+        class_weights={"melanoma": 1.0, "nevus": 1.0},
+        artifact_rates={**_MODERATE, "ruler": 0.5},
+        spurious={"ruler": {"melanoma": 0.9, "nevus": 0.1}},
+    ),
+    "skin-tone-shift": Preset(
+        "skin-tone-shift",
+        class_weights={c: 1.0 for c in DIAGNOSIS_PATTERNS},
+        train_tone_weights={"very_light": 1.0, "light": 1.0},
+        artifact_rates=dict(_MODERATE),
+    ),
+}
+"""The named presets."""
+
+
+def get_preset(preset: str | Preset = "balanced", **overrides: Any) -> Preset:
+    """A validated preset by name, with fields (or ``<artifact>_rate`` shortcuts) overridden.
+
+    Example:
+        >>> get_preset("spurious-ruler", spurious={"ruler": {"melanoma": 1.0, "nevus": 0.0}}).spurious["ruler"]["nevus"]
+        0.0
+    """
+    if isinstance(preset, Preset):
+        base = preset
+    elif preset in PRESETS:
+        base = PRESETS[preset]
+    else:
+        raise ConfigError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    fields = {f.name for f in dataclasses.fields(Preset)} - {"name"}
+    rates = dict(base.artifact_rates)
+    changes: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key.endswith("_rate") and key[: -len("_rate")] in ARTIFACTS:
+            rates[key[: -len("_rate")]] = value
+        elif key in fields:
+            changes[key] = tuple(value) if key in ("lesions_per_patient", "split_fractions") else value
+        else:
+            shortcuts = ", ".join(f"{a}_rate" for a in ARTIFACTS)
+            raise ConfigError(f"unknown generator option {key!r}; options: {', '.join(sorted(fields))}, {shortcuts}")
+    if "artifact_rates" in changes:
+        rates = {**rates, **changes.pop("artifact_rates")}
+    return dataclasses.replace(base, artifact_rates=rates, **changes).validate()
