@@ -35,7 +35,7 @@ def check_mask(mask: np.ndarray, shape: tuple[int, ...], name: str = "mask") -> 
     Accepts bool, {0, 1} or {0, 255} arrays, with an optional trailing channel axis.
 
     Example:
-        >>> check_mask(np.full((4, 5), 255, np.uint8), (4, 5, 3)).all()
+        >>> bool(check_mask(np.full((4, 5), 255, np.uint8), (4, 5, 3)).all())
         True
     """
     m = np.asarray(mask)

@@ -101,7 +101,8 @@ def _ellipse(size: int) -> np.ndarray:
 def _dark_border_regions(L: np.ndarray, valid: np.ndarray, ratio: float) -> np.ndarray:
     """Pixels darker than ``ratio`` x the bright skin's L* that are connected to the image border.
 
-    An opening first cuts thin dark bridges (hairs) so a lesion reached by a hair is not taken in.
+    An opening first cuts thin dark bridges (hairs) so a lesion reached by a hair is not taken in;
+    the regions found are widened a little to cover their soft rim.
     """
     ref = float(np.percentile(L[valid], 90)) if valid.any() else float(L.max())
     dark = (L < ratio * ref).astype(np.uint8)
@@ -111,7 +112,8 @@ def _dark_border_regions(L: np.ndarray, valid: np.ndarray, ratio: float) -> np.n
     _, labels = cv2.connectedComponents(dark, connectivity=8)
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     border = border[border > 0]
-    return np.isin(labels, border)
+    corners = np.isin(labels, border).astype(np.uint8)
+    return cv2.dilate(corners, _ellipse(max(3, _odd(min(L.shape) / 32)))).astype(bool)  # their soft rim
 
 
 def _glare(rgb: np.ndarray, lab: np.ndarray) -> np.ndarray:
