@@ -1,0 +1,1 @@
+"""Explanations: clinical ABCD features from lesion masks (:mod:`dermkit.explain.abcd`)."""
