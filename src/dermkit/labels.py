@@ -123,7 +123,7 @@ SOURCE_LABEL_MAPS: dict[str, dict[str, str]] = {
     "bcn20000": {"mel": "melanoma", "nv": "nevus", "bcc": "bcc", "ak": "akiec", "bkl": "bkl", "df": "df", "vasc": "vasc", "scc": "scc"},
     # DDI: the ISIC-class diseases; every other disease falls back on DDI's own malignant flag.
     "ddi": {
-        **dict.fromkeys(["melanocytic nevi", "dysplastic nevus", "blue nevus", "atypical spindle cell nevus of reed", "pigmented spindle cell nevus of reed"], "nevus"),
+        **dict.fromkeys(["melanocytic nevi", "dysplastic nevus", "blue nevus", "pigmented spindle cell nevus of reed"], "nevus"),
         **dict.fromkeys(["melanoma", "melanoma in situ", "melanoma acral lentiginous", "nodular melanoma (nm)"], "melanoma"),
         **dict.fromkeys(["basal cell carcinoma", "basal cell carcinoma nodular", "basal cell carcinoma superficial"], "bcc"),
         **dict.fromkeys(["squamous cell carcinoma", "squamous cell carcinoma in situ", "squamous cell carcinoma keratoacanthoma"], "scc"),

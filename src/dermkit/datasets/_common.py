@@ -89,7 +89,7 @@ def parse_fitzpatrick(values: Iterable[object], source: str) -> pd.Series:
     """
     out: list[object] = []
     for v in values:
-        s = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip().lower()
+        s = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip().lower()
         s = s.removeprefix("fst").removeprefix("type").strip()
         if s in _NO_TYPE:
             out.append(pd.NA)
