@@ -22,7 +22,7 @@ from dermkit.errors import ConfigError, DataError
 Adapter = Callable[..., pd.DataFrame]
 _ADAPTERS: dict[str, Adapter] = {}
 # Modules imported on first use, so that `import dermkit.datasets` stays light.
-_ADAPTER_MODULES = ("ham10000", "isic", "isic_archive", "fitzpatrick17k", "ddi", "pad_ufes20", "bcn20000", "derm12345", "scin", "msld")
+_ADAPTER_MODULES = ("ham10000", "isic", "isic_archive", "fitzpatrick17k", "ddi", "pad_ufes20", "bcn20000", "derm12345", "scin", "msld", "medmnist", "folder", "generic_csv")
 
 
 def register_adapter(name: str) -> Callable[[Adapter], Adapter]:
