@@ -1,0 +1,143 @@
+"""Matplotlib figures of the evaluation report, and their embedding as base64 PNG data URIs.
+
+Each function returns a :class:`matplotlib.figure.Figure` (Agg backend, no display needed);
+:func:`to_data_uri` turns one into a ``data:image/png;base64,...`` string for a self-contained
+HTML page.
+
+Example:
+    >>> fig = confusion_figure([[5, 1], [2, 4]], ["nevus", "melanoma"])
+    >>> to_data_uri(fig).startswith("data:image/png;base64,")
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Mapping, Sequence
+
+import numpy as np
+
+_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def to_data_uri(fig) -> str:
+    """Render a figure as PNG and return it as a ``data:`` URI.
+
+    Example:
+        >>> to_data_uri(_figure(1, 1))[:22]
+        'data:image/png;base64,'
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def roc_figure(y_true: np.ndarray, probs: np.ndarray, classes: Sequence[str]):
+    """One-vs-rest ROC curve per class (classes absent from ``y_true`` are skipped), AUC in the legend.
+
+    Example:
+        >>> fig = roc_figure(np.array([0, 1]), np.array([[.8, .2], [.3, .7]]), ["nevus", "melanoma"])
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    fig = _figure(5.2, 4.4)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], ls=":", c="#999", lw=1)
+    ax.axhline(0.8, ls="--", c="#bbb", lw=0.8)
+    for c, name in enumerate(classes):
+        t = np.asarray(y_true) == c
+        if not t.any() or t.all():
+            continue
+        fpr, tpr, _ = roc_curve(t, probs[:, c])
+        ax.plot(fpr, tpr, lw=1.6, c=_COLOURS[c % len(_COLOURS)], label=f"{name} ({roc_auc_score(t, probs[:, c]):.3f})")
+    ax.set(xlabel="false-positive rate (1 - specificity)", ylabel="sensitivity", xlim=(0, 1), ylim=(0, 1.01), title="ROC, one vs rest (AUC)")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def confusion_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str]):
+    """Confusion matrix coloured by row-normalised recall, annotated with counts (rows = true class).
+
+    Example:
+        >>> fig = confusion_figure([[1, 0], [0, 1]], ["a", "b"])
+    """
+    cm = np.asarray(matrix, dtype=float)
+    rows = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+    size = 1.6 + 0.55 * len(classes)
+    fig = _figure(size + 1.2, size)
+    ax = fig.add_subplot()
+    im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, f"{int(cm[i, j])}", ha="center", va="center", fontsize=8, color="white" if share[i, j] > 0.55 else "#222")
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(classes)), classes, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true", title="confusion matrix (colour: share of the true class)")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    return fig
+
+
+def reliability_figure(bins: Sequence[Mapping[str, float]], ece: float):
+    """Reliability diagram: accuracy per confidence bin against the diagonal, with bin counts below.
+
+    Example:
+        >>> fig = reliability_figure([{"lo": 0.5, "hi": 1.0, "count": 2, "confidence": .8, "accuracy": .5}], 0.3)
+    """
+    lo = np.array([b["lo"] for b in bins], dtype=float)
+    hi = np.array([b["hi"] for b in bins], dtype=float)
+    count = np.array([b["count"] for b in bins], dtype=float)
+    acc = np.array([np.nan if b["accuracy"] is None else b["accuracy"] for b in bins], dtype=float)
+    conf = np.array([np.nan if b["confidence"] is None else b["confidence"] for b in bins], dtype=float)
+    fig = _figure(5.2, 4.8)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    filled = count > 0
+    top.bar(lo[filled], acc[filled], width=(hi - lo)[filled], align="edge", color="#4c78a8", edgecolor="white", label="accuracy")
+    top.bar(lo[filled], (conf - acc)[filled], bottom=acc[filled], width=(hi - lo)[filled], align="edge", color="#e45756", alpha=0.35, label="gap to confidence")
+    top.plot([0, 1], [0, 1], ls=":", c="#555", lw=1)
+    top.set(ylabel="accuracy", ylim=(0, 1), title=f"reliability diagram (ECE {ece:.3f})")
+    top.legend(loc="upper left", fontsize=8)
+    bottom.bar(lo, count, width=hi - lo, align="edge", color="#999")
+    bottom.set(xlabel="confidence (top-class probability)", ylabel="cases", xlim=(0, 1))
+    return fig
+
+
+def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[str] = ("accuracy", "balanced_accuracy", "auc_macro")):
+    """Grouped bars of ``metrics`` per group value with bootstrap CI whiskers; small groups hatched.
+
+    ``groups`` is ``evaluate(...)["groups"][column]``.
+
+    Example:
+        >>> g = {"a": {"n": 40, "small": False, "accuracy": .8, "ci": {"accuracy": [.7, .9]}}}
+        >>> fig = group_figure("site", g, ["accuracy"])
+    """
+    names = list(groups)
+    x = np.arange(len(names))
+    width = 0.8 / len(metrics)
+    fig = _figure(max(4.5, 1.1 + 0.75 * len(names) * max(1, len(metrics) / 2)), 3.6)
+    ax = fig.add_subplot()
+    for k, m in enumerate(metrics):
+        vals = np.array([_num(groups[n].get(m)) for n in names])
+        ci = np.array([[_num(v) for v in groups[n].get("ci", {}).get(m, [None, None])] for n in names]).reshape(len(names), 2)
+        err = np.vstack([vals - ci[:, 0], ci[:, 1] - vals])
+        err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
+        bars = ax.bar(x + (k - (len(metrics) - 1) / 2) * width, np.nan_to_num(vals), width, yerr=err, capsize=2, color=_COLOURS[k], label=m.replace("_", " "))
+        for bar, n in zip(bars, names):
+            if groups[n].get("small"):
+                bar.set_hatch("///")
+                bar.set_alpha(0.6)
+    ax.set_xticks(x, [f"{n}\n(n={groups[n]['n']})" for n in names], fontsize=8)
+    ax.set(ylim=(0, 1.05), ylabel="score", title=f"by {column} (95% bootstrap CI; hatched: small group)")
+    ax.legend(fontsize=8, ncols=len(metrics), loc="lower right")
+    return fig
+
+
+def _num(v: object) -> float:
+    return float("nan") if v is None else float(v)

@@ -1,0 +1,188 @@
+"""``metrics.json`` and a self-contained ``report.html`` for a predictions table.
+
+The report is one HTML file (Jinja2 template ``templates/report.html``): figures are embedded as
+base64 PNGs and thumbnails as base64 JPEGs, with no script, font or style fetched from the
+network, so it opens anywhere (and can be mailed). Both files are written atomically.
+
+Example:
+    >>> paths = write_report(preds, cases, "eval-out", by=["skin_tone", "site"])  # doctest: +SKIP
+    >>> paths["html"]  # doctest: +SKIP
+    PosixPath('eval-out/report.html')
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from dermkit.errors import DataError
+from dermkit.io import atomic_path, write_json
+
+SUMMARY_KEYS = (
+    ("balanced_accuracy", "balanced accuracy"),
+    ("accuracy", "accuracy"),
+    ("auc_macro", "macro AUC"),
+    ("auc_sens80_macro", "AUC, sens > 80%"),
+    ("average_precision_macro", "macro AP"),
+    ("ece", "ECE"),
+)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NaN / inf floats replaced by ``None`` (strict JSON has no NaN), numpy scalars unwrapped.
+
+    Example:
+        >>> jsonable({"a": float("nan"), "b": [np.float64(1.5)]})
+        {'a': None, 'b': [1.5]}
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def worst_errors(table: pd.DataFrame, classes: Sequence[str], y_true: np.ndarray, probs: np.ndarray, y_pred: np.ndarray, n: int = 12) -> pd.DataFrame:
+    """The ``n`` wrong predictions made with the highest confidence (probability of the predicted class).
+
+    Columns: ``case_id``, ``image_path``, ``true``, ``pred``, ``confidence``, ``p_true``.
+
+    Example:
+        >>> t = pd.DataFrame({"case_id": ["a", "b"], "image_path": ["a.png", "b.png"]})
+        >>> worst_errors(t, ["x", "y"], np.array([0, 0]), np.array([[.9, .1], [.2, .8]]), np.array([0, 1]))["case_id"].tolist()
+        ['b']
+    """
+    rows = np.arange(len(y_true))
+    wrong = np.flatnonzero(y_pred != y_true)
+    conf = probs[rows, y_pred]
+    order = wrong[np.argsort(-conf[wrong], kind="stable")][:n]
+    return pd.DataFrame(
+        {
+            "case_id": table["case_id"].to_numpy()[order],
+            "image_path": table["image_path"].to_numpy()[order] if "image_path" in table.columns else [None] * len(order),
+            "true": [classes[i] for i in y_true[order]],
+            "pred": [classes[i] for i in y_pred[order]],
+            "confidence": conf[order],
+            "p_true": probs[order, y_true[order]],
+        }
+    )
+
+
+def thumbnail_uri(path: object, size: int = 128) -> str | None:
+    """A JPEG thumbnail (longest side ``size``) of an image file as a data URI; ``None`` if unreadable.
+
+    Example:
+        >>> thumbnail_uri("/no/such/file.png") is None
+        True
+    """
+    import cv2
+
+    from dermkit.io import read_image
+
+    if path is None or (isinstance(path, float) and math.isnan(path)) or path is pd.NA:
+        return None
+    try:
+        img = read_image(str(path))
+    except DataError:
+        return None
+    scale = size / max(img.shape[:2])
+    if scale < 1:
+        img = cv2.resize(img, (max(1, round(img.shape[1] * scale)), max(1, round(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", img[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii") if ok else None
+
+
+def write_report(
+    preds: pd.DataFrame,
+    cases: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    by: Sequence[str] = (),
+    metrics: dict | None = None,
+    split: str | None = None,
+    counterfactual: dict | None = None,
+    n_worst: int = 12,
+    title: str = "dermkit evaluation",
+    **evaluate_kw: Any,
+) -> dict[str, Path]:
+    """Write ``out_dir/metrics.json`` and ``out_dir/report.html``; return their paths.
+
+    ``metrics`` is a result of :func:`dermkit.evaluate.evaluate` (computed here with ``by``,
+    ``split`` and ``evaluate_kw`` when not given). ``counterfactual`` is an optional result of
+    :func:`dermkit.evaluate.counterfactual.skin_tone_flip_rate`, stored under
+    ``counterfactual`` and shown in the report. NaN metrics are written as JSON ``null``.
+
+    Example:
+        >>> write_report(preds, cases, "eval-out", by=["skin_tone"])  # doctest: +SKIP
+        {'json': PosixPath('eval-out/metrics.json'), 'html': PosixPath('eval-out/report.html')}
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from dermkit.evaluate import figures
+    from dermkit.evaluate.core import evaluate
+    from dermkit.evaluate.predictions import join_predictions
+
+    out = Path(out_dir)
+    joined = join_predictions(preds, cases, split=split)
+    result = dict(metrics) if metrics is not None else evaluate(preds, cases, by=by, split=split, **evaluate_kw)
+    if counterfactual is not None:
+        result["counterfactual"] = counterfactual
+    result = jsonable(result)
+    overall = result["overall"]
+    figs = {
+        "roc": figures.to_data_uri(figures.roc_figure(joined.y_true, joined.probs, joined.classes)),
+        "confusion": figures.to_data_uri(figures.confusion_figure(overall["confusion_matrix"], joined.classes)),
+        "reliability": figures.to_data_uri(figures.reliability_figure(result["calibration"]["bins"], _nan(overall["ece"]))),
+        "groups": {col: figures.to_data_uri(figures.group_figure(col, groups)) for col, groups in result["groups"].items()},
+    }
+    errors = worst_errors(joined.table, joined.classes, joined.y_true, joined.probs, joined.y_pred, n_worst)
+    gallery = [dict(row, thumb=thumbnail_uri(row["image_path"])) for row in errors.to_dict(orient="records")]
+    html = _template().render(
+        title=title,
+        created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        r=result,
+        classes=joined.classes,
+        summary=[(label, overall.get(key)) for key, label in SUMMARY_KEYS],
+        figs=figs,
+        gallery=gallery,
+        fmt=_fmt,
+    )
+    paths = {"json": out / "metrics.json", "html": out / "report.html"}
+    write_json(paths["json"], result)
+    with atomic_path(paths["html"]) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return paths
+
+
+def _nan(v: float | None) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _fmt(v: object, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _template():
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("dermkit.evaluate", "templates"), autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
+    return env.get_template("report.html")
