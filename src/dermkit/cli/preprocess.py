@@ -1,0 +1,30 @@
+"""``dermkit preprocess``: colour constancy and hair removal over a case table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import typer
+from rich.console import Console
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``preprocess`` command to ``app``."""
+    app.command("preprocess")(preprocess_cmd)
+
+
+def preprocess_cmd(
+    cases_path: Path = typer.Argument(..., metavar="CASES", help="Case table (.parquet or .csv)."),
+    out_dir: Path = typer.Option(..., "-o", "--out", help="Folder for images/, hair_masks/ and cases.parquet."),
+    colour_constancy: bool = typer.Option(False, "--colour-constancy", help="Apply colour constancy (see --cc-method)."),
+    cc_method: str = typer.Option("shades_of_gray", "--cc-method", help="shades_of_gray (p=6), gray_world or max_rgb."),
+    remove_hair: bool = typer.Option(False, "--remove-hair", help="DullRazor hair removal (hair masks are written too)."),
+    workers: int = typer.Option(2, "--workers", "-j", help="Worker processes."),
+) -> None:
+    """Write processed images and a new case table (resumable: finished images are skipped)."""
+    from dermkit.cases import load_cases, save_cases
+    from dermkit.imaging.batch import preprocess_cases
+
+    cases = load_cases(cases_path)
+    new = preprocess_cases(cases, out_dir, colour_constancy=cc_method if colour_constancy else None, remove_hair=remove_hair, workers=workers)
+    table = save_cases(new, out_dir / "cases.parquet")
+    Console().print(f"[green]wrote[/] {table} ({len(new)} cases, {new['preprocessing'].iloc[0] if len(new) else 'nothing'})")

@@ -1,0 +1,109 @@
+"""Tone measurement and preprocessing over case tables: results, resumption, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dermkit.cases import load_cases
+from dermkit.errors import ConfigError, DataError
+from dermkit.imaging.batch import TONE_COLUMNS, measure_cases, preprocess_cases
+from dermkit.io import read_image, write_image
+
+TONES = {"a": 60.0, "b": 35.0, "c": 15.0, "d": -10.0, "e": -45.0}
+
+
+@pytest.fixture
+def toned_table(tmp_path, skin_image):
+    rows = []
+    for i, (cid, ita) in enumerate(TONES.items()):
+        rgb, lesion, _ = skin_image(ita, size=96, hair=6, seed=i)
+        write_image(tmp_path / f"{cid}.png", rgb)
+        write_image(tmp_path / f"{cid}_mask.png", lesion)
+        rows.append({"case_id": cid, "image_path": f"{cid}.png", "mask_path": f"{cid}_mask.png", "diagnosis": "nevus"})
+    pd.DataFrame(rows).to_csv(tmp_path / "cases.csv", index=False)
+    return tmp_path / "cases.csv"
+
+
+def test_measure_cases_matches_known_tones(toned_table):
+    out = measure_cases(load_cases(toned_table), workers=2, progress=False)
+    assert set(TONE_COLUMNS) <= set(out.columns)
+    assert np.allclose(out["ita"], list(TONES.values()), atol=1.5)
+    assert out["skin_tone"].tolist() == ["very_light", "intermediate", "tan", "brown", "dark"]
+    assert out["fitzpatrick_est"].tolist() == [1, 3, 5, 6, 6]
+    assert out["tone_reliable"].all()
+
+
+def test_cache_is_reused_and_stale_rows_redone(toned_table, tmp_path):
+    cases = load_cases(toned_table)
+    cache = tmp_path / "cache.jsonl"
+    first = measure_cases(cases, workers=1, cache=cache, progress=False)
+    rows = [json.loads(line) for line in cache.read_text().splitlines()]
+    assert len(rows) == 5
+    rows[0]["ita"] = 12.345  # a planted value proves the cached row is reused, not recomputed
+    rows[1]["method"] = "mode"  # a stale row (other method) is recomputed
+    cache.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"case_id": "trunc')
+    second = measure_cases(cases, workers=1, cache=cache, progress=False)
+    assert second.loc[0, "ita"] == 12.345
+    assert second.loc[1, "ita"] == pytest.approx(first.loc[1, "ita"])
+
+
+def test_unavailable_images_get_missing_tone(toned_table):
+    cases = load_cases(toned_table)
+    cases["image_available"] = [True, True, True, True, False]
+    out = measure_cases(cases, workers=1, progress=False)
+    assert pd.isna(out.loc[4, "ita"]) and pd.isna(out.loc[4, "skin_tone"])
+
+
+def test_wrong_size_mask_names_both_sizes(toned_table, tmp_path):
+    write_image(tmp_path / "b_mask.png", np.zeros((10, 20), bool))
+    with pytest.raises(DataError, match="20x10 but its image is 96x96"):
+        measure_cases(load_cases(toned_table), workers=1, progress=False)
+
+
+def test_preprocess_writes_images_and_resumes(toned_table, tmp_path):
+    cases = load_cases(toned_table)
+    out_dir = tmp_path / "clean"
+    new = preprocess_cases(cases, out_dir, colour_constancy="gray_world", remove_hair=True, workers=2, progress=False)
+    assert new["image_path"].tolist() == [f"images/{c}.png" for c in TONES]
+    assert (new["hair_fraction"] > 0.005).all() and (new["preprocessing"] == "remove_hair+gray_world").all()
+    img = read_image(out_dir / "images" / "a.png")
+    assert abs(float(img[..., 0].mean()) - float(img[..., 2].mean())) < 2.0  # grey world
+    stamp = (out_dir / "images" / "c.png").stat().st_mtime_ns
+    (out_dir / "images" / "d.png").unlink()
+    again = preprocess_cases(cases, out_dir, colour_constancy="gray_world", remove_hair=True, workers=1, progress=False)
+    assert (out_dir / "images" / "c.png").stat().st_mtime_ns == stamp and (out_dir / "images" / "d.png").is_file()
+    assert np.allclose(again["hair_fraction"], new["hair_fraction"])
+
+
+def test_preprocess_errors(toned_table, tmp_path):
+    cases = load_cases(toned_table)
+    with pytest.raises(ConfigError, match="nothing to do"):
+        preprocess_cases(cases, tmp_path / "x", colour_constancy=None)
+    with pytest.raises(ConfigError, match="'white'"):
+        preprocess_cases(cases, tmp_path / "x", colour_constancy="white")
+    with pytest.raises(ConfigError, match="workers"):
+        measure_cases(cases, workers=0)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "dermkit.cli", *args], capture_output=True, text=True)
+
+
+def test_cli_tone_and_preprocess(toned_table, tmp_path):
+    res = _cli("tone", str(toned_table), "-o", str(tmp_path / "toned.parquet"))
+    assert res.returncode == 0, res.stderr
+    toned = pd.read_parquet(tmp_path / "toned.parquet")
+    assert toned["skin_tone"].tolist() == ["very_light", "intermediate", "tan", "brown", "dark"]
+    assert not list(tmp_path.glob(".toned.parquet*"))  # cache removed after success
+    res = _cli("preprocess", str(toned_table), "--colour-constancy", "--remove-hair", "-o", str(tmp_path / "pp"))
+    assert res.returncode == 0, res.stderr
+    pp = load_cases(tmp_path / "pp" / "cases.parquet")
+    assert all(read_image(p).shape == (96, 96, 3) for p in pp["image_path"])
+    res = _cli("tone", str(tmp_path / "missing.parquet"), "-o", str(tmp_path / "t.parquet"))
+    assert res.returncode == 1 and "missing.parquet" in res.stderr
