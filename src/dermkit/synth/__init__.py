@@ -17,6 +17,7 @@ from dermkit.synth.artifacts import ARTIFACTS, MASKED_ARTIFACTS, draw_hair, draw
 from dermkit.synth.generate import MASK_COLUMNS, generate, load_synth_cases, render_row
 from dermkit.synth.plan import plan_cases
 from dermkit.synth.presets import PRESETS, Preset, get_preset
+from dermkit.synth.preview import contact_sheet
 from dermkit.synth.render import CaseParams, RenderedCase, render_case
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "PRESETS",
     "CaseParams",
     "Preset",
+    "contact_sheet",
     "RenderedCase",
     "draw_hair",
     "draw_ink",

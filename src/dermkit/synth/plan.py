@@ -129,6 +129,16 @@ def _lesion_params(diagnosis: str, rng: np.random.Generator, preset: Preset, siz
     return CaseParams(size=size, **base, **params)
 
 
+def _split(table: pd.DataFrame, cfg: Preset, seed: int) -> pd.DataFrame:
+    """Patient-grouped split, stratified by diagnosis; unstratified when a class is too rare to stratify."""
+    for stratify in ("diagnosis", None):
+        try:
+            return split_cases(table, cfg.split_fractions, seed=seed, stratify=stratify)
+        except (DataError, ValueError):  # sklearn refuses classes with fewer members than folds
+            continue
+    return table.assign(split="train")  # too few patients to split at all
+
+
 def plan_cases(preset: str | Preset = "balanced", n: int = 100, size: int = 256, seed: int = 0, **overrides: Any) -> pd.DataFrame:
     """Plan ``n`` cases: a case table without images, with ``synth_params`` (JSON) and ``render_seed``.
 
@@ -145,10 +155,7 @@ def plan_cases(preset: str | Preset = "balanced", n: int = 100, size: int = 256,
     order = rng.permutation(len(rows))  # case ids do not give the patient grouping away
     table = pd.DataFrame([rows[i] for i in order])
     table.insert(0, "case_id", [f"SYN_{i:06d}" for i in range(n)])
-    try:
-        table = split_cases(table, cfg.split_fractions, seed=seed, stratify="diagnosis")
-    except DataError:  # too few patients to split: everything is training data
-        table["split"] = "train"
+    table = _split(table, cfg, seed)
     patient_info: dict[str, dict[str, Any]] = {}
     params, seeds, ages, sexes, sites = [], [], [], [], []
     for row in table.itertuples(index=False):
