@@ -99,7 +99,8 @@ def group_columns(cases: pd.DataFrame, by: str) -> dict[str, pd.Series]:
         return {by: flag.map({True: "yes", False: "no"}).astype("string")}
     extra = ["age_bin"] if "age" in cases.columns else []
     extra += ["artifact", "artifact_<name>"] if "artifacts" in cases.columns else []
-    raise DataError(f"cannot group by {by!r}: no such column; available: {', '.join(map(str, [*cases.columns, *extra]))}")
+    columns = [str(c) for c in cases.columns if not str(c).startswith(("prob_", "emb_"))]  # not prediction columns
+    raise DataError(f"cannot group by {by!r}: no such column; available: {', '.join([*columns, *extra])}")
 
 
 def _resolve(metrics: Sequence[str] | Mapping[str, Metric] | None) -> dict[str, Metric]:

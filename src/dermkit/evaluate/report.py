@@ -156,7 +156,7 @@ def write_report(
         summary=[(label, overall.get(key)) for key, label in SUMMARY_KEYS],
         figs=figs,
         gallery=gallery,
-        fmt=_fmt,
+        fmt=format_value,
     )
     paths = {"json": out / "metrics.json", "html": out / "report.html"}
     write_json(paths["json"], result)
@@ -169,7 +169,13 @@ def _nan(v: float | None) -> float:
     return float("nan") if v is None else float(v)
 
 
-def _fmt(v: object, digits: int = 3) -> str:
+def format_value(v: object, digits: int = 3) -> str:
+    """A metric for display: ``digits`` decimals, ``–`` for a missing/undefined value.
+
+    Example:
+        >>> format_value(0.12345), format_value(None), format_value(3)
+        ('0.123', '–', '3')
+    """
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "–"
     if isinstance(v, bool):
