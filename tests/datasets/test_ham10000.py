@@ -43,3 +43,11 @@ def test_unknown_format_and_option(tmp_path):
         import_dataset("nope", tmp_path)
     with pytest.raises(ConfigError, match="--flag"):
         import_dataset("ham10000", tmp_path, flag="x")
+
+
+def test_256_subset_with_masks(shared_data):
+    cases = import_dataset("ham10000", shared_data / "ham10000_256_subset")
+    assert len(cases) == 1007 and cases["image_available"].all()
+    assert cases["mask_path"].notna().sum() == 1007
+    counts = cases["diagnosis"].value_counts().to_dict()
+    assert counts["df"] == 115 and counts["vasc"] == 142 and max(counts.values()) == 150
