@@ -63,14 +63,21 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """
     import cv2
 
+    return to_rgb_uint8(_decode(path, cv2.IMREAD_UNCHANGED, "image"), source=str(path), bgr=True)
+
+
+def _decode(path: str | os.PathLike[str], flags: int, kind: str) -> np.ndarray:
+    """Decode an image file with OpenCV; a missing or undecodable file is a :class:`DataError`."""
+    import cv2
+
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"image file not found: {p}")
+        raise DataError(f"{kind} file not found: {p}")
     data = np.fromfile(p, dtype=np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    img = cv2.imdecode(data, flags) if data.size else None
     if img is None:
-        raise DataError(f"cannot decode image (corrupt or not an image): {p}")
-    return to_rgb_uint8(img, source=str(p), bgr=True)
+        raise DataError(f"cannot decode {kind} (corrupt or not an image): {p}")
+    return img
 
 
 def to_rgb_uint8(img: np.ndarray, source: str = "image", bgr: bool = False) -> np.ndarray:
@@ -111,12 +118,7 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
     import cv2
 
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"mask file not found: {p}")
-    data = np.fromfile(p, dtype=np.uint8)
-    m = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
-    if m is None:
-        raise DataError(f"cannot decode mask (corrupt or not an image): {p}")
+    m = _decode(p, cv2.IMREAD_GRAYSCALE, "mask")
     if shape is not None and tuple(m.shape[:2]) != tuple(shape[:2]):
         raise DataError(f"mask {p} is {m.shape[1]}x{m.shape[0]} but its image is {shape[1]}x{shape[0]} (width x height)")
     return m > 128

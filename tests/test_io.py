@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from dermkit.errors import DataError
+from dermkit.io import atomic_path, read_image, read_mask, to_rgb_uint8, write_image
+
+
+def test_image_roundtrip_and_conversions(tmp_path):
+    img = np.zeros((4, 5, 3), np.uint8)
+    img[..., 0] = 200  # red
+    write_image(tmp_path / "a.png", img)
+    back = read_image(tmp_path / "a.png")
+    assert back.shape == (4, 5, 3) and back[0, 0].tolist() == [200, 0, 0]
+    assert to_rgb_uint8(np.full((2, 2), 65535, np.uint16))[0, 0].tolist() == [255, 255, 255]
+    assert to_rgb_uint8(np.zeros((2, 2, 4), np.uint8)).shape == (2, 2, 3)
+    with pytest.raises(DataError, match="NaN"):
+        to_rgb_uint8(np.full((2, 2, 3), np.nan))
+
+
+def test_corrupt_missing_and_wrong_size(tmp_path):
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG not really")
+    with pytest.raises(DataError, match="cannot decode image.*bad.png"):
+        read_image(tmp_path / "bad.png")
+    with pytest.raises(DataError, match="image file not found"):
+        read_image(tmp_path / "none.png")
+    write_image(tmp_path / "m.png", np.ones((4, 6), bool))
+    assert read_mask(tmp_path / "m.png").all()
+    with pytest.raises(DataError, match=r"6x4 but its image is 5x4"):
+        read_mask(tmp_path / "m.png", shape=(4, 5))
+
+
+def test_atomic_path_keeps_old_file_on_failure(tmp_path):
+    target = tmp_path / "t.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["t.txt"]
