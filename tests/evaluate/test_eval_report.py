@@ -1,0 +1,60 @@
+"""metrics.json and report.html: strict JSON, self-contained HTML, embedded figures and thumbnails."""
+
+import json
+import re
+import warnings
+
+import pytest
+
+from dermkit.errors import DataError
+from dermkit.evaluate import write_report
+from dermkit.evaluate.report import jsonable, worst_errors
+
+
+def no_nan(token):
+    raise AssertionError(f"non-standard JSON constant {token}")
+
+
+def test_report_files(tmp_path, table_factory):
+    preds, cases = table_factory(tmp_path, n=80, images=True)
+    cases.loc[0, "site"] = "lonely"  # a group of one: NaN AUC must become null
+    warnings.simplefilter("ignore")  # small groups, on purpose
+    paths = write_report(preds, cases, tmp_path / "out", by=["skin_tone", "site"], n_boot=10, counterfactual={"flip_rate": 0.1, "flip_rate_any": 0.2, "per_target": {"dark": 0.3}, "target_itas": {"dark": -50.0}, "n_images": 5, "n_skipped": 0, "skipped": []})
+    metrics = json.loads(paths["json"].read_text(), parse_constant=no_nan)
+    assert metrics["groups"]["site"]["lonely"]["auc_macro"] is None
+    assert metrics["counterfactual"]["flip_rate"] == 0.1
+    html = paths["html"].read_text()
+    for section in ("summary", "classes", "calibration", "group-skin_tone", "group-site", "counterfactual", "errors"):
+        assert f'id="{section}"' in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from the network
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 5  # roc, confusion, reliability, 2 group plots
+    assert html.count('src="data:image/jpeg;base64,') == min(12, int((preds["pred"] != cases["diagnosis"]).sum()))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["metrics.json", "report.html"]
+
+
+def test_missing_images_show_a_placeholder(tmp_path, tables):
+    preds, cases = tables
+    paths = write_report(preds, cases, tmp_path / "out", n_boot=0)
+    assert "no image" in paths["html"].read_text()
+
+
+def test_bad_by_writes_nothing(tmp_path, tables):
+    preds, cases = tables
+    with pytest.raises(DataError, match="cannot group by"):
+        write_report(preds, cases, tmp_path / "out", by=["nope"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_worst_errors_order():
+    import numpy as np
+    import pandas as pd
+
+    t = pd.DataFrame({"case_id": list("abcd"), "image_path": list("abcd")})
+    probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.05, 0.95], [0.6, 0.4]])
+    w = worst_errors(t, ["x", "y"], np.array([0, 0, 0, 1]), probs, probs.argmax(1), n=5)
+    assert w["case_id"].tolist() == ["c", "b", "d"]
+    assert w["confidence"].tolist() == pytest.approx([0.95, 0.7, 0.6])
+
+
+def test_jsonable():
+    assert jsonable({"a": [float("inf"), 1]}) == {"a": [None, 1]}
