@@ -77,7 +77,7 @@ def draw_hair(
     base = np.array(colour if colour is not None else [(30, 22, 18), (55, 38, 28), (90, 62, 40), (15, 12, 12)][rng.integers(0, 4)], np.float32)
     alpha = np.zeros((h, w), np.float32)
     for _ in range(count):
-        t = thickness if thickness is not None else rng.uniform(0.6, 1.6) * size / 256
+        t = thickness if thickness is not None else rng.uniform(0.8, 2.2) * size / 256
         layer = np.zeros((h, w), np.float32)
         cv2.polylines(layer, [_curve(rng, size, rng.uniform(0.3, 1.2) * size)], False, 1.0, max(1, int(round(t))), cv2.LINE_AA, shift=2)
         alpha = np.maximum(alpha, layer * rng.uniform(0.75, 1.0))

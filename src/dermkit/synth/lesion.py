@@ -37,7 +37,7 @@ import numpy as np
 
 from dermkit.errors import ConfigError
 from dermkit.synth._noise import blur, fractal_noise, voronoi_edges
-from dermkit.synth.skin import K_MELANIN, srgb_to_linear
+from dermkit.synth.skin import K_HAEMOGLOBIN, srgb_to_linear
 
 COLOURS: dict[str, tuple[int, int, int]] = {
     "light_brown": (170, 112, 72),
@@ -51,6 +51,10 @@ COLOURS: dict[str, tuple[int, int, int]] = {
     "yellow": (226, 210, 150),
 }
 """Dermoscopic colours (sRGB) used by the overlays; the browns come from melanin absorption."""
+
+K_LESION_MELANIN = np.array([0.45, 0.78, 1.35], np.float32)
+"""Melanin absorption of lesional pigment: the unflattened lambda^-3.5 law, for the saturated
+orange-to-dark browns of nests of melanocytes (the skin model's is flatter)."""
 
 DIAGNOSIS_PATTERNS: tuple[str, ...] = ("melanoma", "nevus", "bcc", "akiec", "bkl", "df", "vasc")
 """Diagnoses the renderer draws, each with its own recipe."""
@@ -119,14 +123,14 @@ def lesion_shape(
         profile += amp * np.exp(-(d**2) / (2 * rng.uniform(0.4, 0.8) ** 2))
     profile += asymmetry * 0.12 * np.cos(3 * angles - rng.uniform(0, 2 * np.pi))
     ks = np.arange(4, 24)
-    amps = border_irregularity * 0.35 * rng.standard_normal(len(ks)) / ks**0.9
+    amps = border_irregularity * 0.22 * rng.standard_normal(len(ks)) / ks**0.9
     phases = rng.uniform(0, 2 * np.pi, len(ks))
     profile += (amps[:, None] * np.cos(ks[:, None] * angles[None] - phases[:, None])).sum(0)
     profile = np.maximum(profile, 0.35).astype(np.float32)
     bins = ((theta + np.pi) * (1024 / (2 * np.pi))).astype(np.int32) % 1024
     rnorm = r / (radius_px * profile[bins])
-    if border_irregularity > 0:
-        rnorm += border_irregularity * 0.08 * fractal_noise(size, rng, scale=max(radius_px / 2, 4), octaves=3)
+    # Every outline is a little ragged at fine scale (as traced by hand); irregular ones much more.
+    rnorm += (0.025 + border_irregularity * 0.08) * fractal_noise(size, rng, scale=max(radius_px / 2, 4), octaves=4)
     rnorm = rnorm.astype(np.float32)
     return LesionShape(mask=rnorm < 1.0, rnorm=rnorm, theta=theta.astype(np.float32), radius_px=radius_px, centre_px=(cx, cy))
 
@@ -147,9 +151,17 @@ class _Canvas:
         self.colours: set[str] = set()
         self.structures: set[str] = set()
 
+    def blood(self, density: np.ndarray) -> None:
+        """Add haemoglobin (erythema, vascularity): redder, as in the skin model."""
+        self.img *= np.exp(-np.maximum(density, 0.0)[..., None] * K_HAEMOGLOBIN)
+
+    def grain(self, scale: float = 2.0) -> np.ndarray:
+        """Granular fine-scale variation (zero mean, unit std), for pigment that is never perfectly smooth."""
+        return fractal_noise(self.size, self.rng, scale=scale * self.size / 256 * 4, octaves=2)
+
     def pigment(self, density: np.ndarray, colours: tuple[str, ...] = ()) -> None:
         """Add melanin (Beer-Lambert): ~1 light brown, ~2.5 dark brown, >4 black."""
-        self.img *= np.exp(-np.maximum(density, 0.0)[..., None] * K_MELANIN)
+        self.img *= np.exp(-np.maximum(density, 0.0)[..., None] * K_LESION_MELANIN)
         self.colours.update(colours)
 
     def paint(self, colour: str, alpha: np.ndarray, strength: float = 1.0) -> None:
@@ -196,15 +208,16 @@ def _network(cv: _Canvas, cell: float, width: float, jitter: float) -> np.ndarra
 def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     r = cv.shape.radius_px
     d0 = 0.6 + 2.0 * darkness
-    base = _base_profile(cv, variegation * 0.5, r)
+    base = _base_profile(cv, variegation * 0.5, r) * (1.0 + 0.15 * cv.grain())
+    cv.blood(cv.inside * cv.rng.uniform(0.0, 0.3))
     cv.pigment(d0 * 0.55 * base, ("light_brown",) if d0 < 2.0 else ("light_brown", "dark_brown"))
     if style == "reticular":
-        net = _network(cv, cell=max(4.0, r / 6), width=0.7, jitter=0.6)
-        cv.pigment(d0 * 0.7 * net * cv.inside * (1.0 - 0.6 * cv.shape.rnorm.clip(0, 1)))
+        net = _network(cv, cell=float(np.clip(cv.size / 50, 3.0, r / 4)), width=0.6, jitter=0.7)
+        cv.pigment(d0 * 0.45 * net * cv.inside * (1.0 - 0.7 * cv.shape.rnorm.clip(0, 1) ** 2))
         cv.structures.add("pigment_network")
     elif style == "globular":
-        pts = cv.points(int(np.clip(r * r / 40, 8, 120)), cv.inside * (cv.shape.rnorm < 0.9))
-        cv.pigment(d0 * 0.9 * cv.dots(pts, cv.rng.uniform(1.5, 2.5, len(pts))) * cv.inside, ("dark_brown",))
+        pts = cv.points(int(np.clip(r * r / 30, 8, 200)), cv.inside * (cv.shape.rnorm < 0.92))
+        cv.pigment(d0 * 0.8 * cv.dots(pts, cv.rng.uniform(1.2, 2.2, len(pts)) * cv.size / 256) * cv.inside, ("dark_brown",))
         cv.structures.add("globules")
     else:
         cv.pigment(d0 * 0.35 * cv.inside * (1.0 - cv.shape.rnorm.clip(0, 1)))
@@ -215,35 +228,36 @@ def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> N
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     d0 = 1.0 + 2.2 * darkness
     zones = fractal_noise(cv.size, rng, scale=r * 0.9, octaves=2)
-    base = inside * np.clip(1.0 + (0.5 + 0.6 * variegation) * zones, 0.15, 2.5)
+    base = inside * np.clip(1.0 + (0.5 + 0.6 * variegation) * zones, 0.15, 2.5) * (1.0 + 0.2 * cv.grain())
+    cv.blood(inside * rng.uniform(0.2, 0.8) * np.clip(1.0 - zones, 0, 2))
     cv.pigment(d0 * 0.6 * base, ("light_brown", "dark_brown"))
     # Atypical network: irregular cells, thick dark lines, broken in places.
-    net = _network(cv, cell=max(4.0, r / rng.uniform(4, 7)), width=rng.uniform(0.8, 1.6), jitter=1.0)
+    net = _network(cv, cell=float(np.clip(cv.size / 40, 3.5, r / 3)), width=rng.uniform(0.8, 1.3), jitter=1.0)
     keep = np.clip(fractal_noise(cv.size, rng, scale=r / 2, octaves=2) + 0.3, 0, 1)
-    cv.pigment(d0 * 0.9 * net * keep * inside)
+    cv.pigment(d0 * 0.6 * net * keep * inside)
     cv.structures.add("atypical_network")
     # Irregular dots and globules, crowded in one off-centre region towards the rim.
     side = np.cos(cv.shape.theta - rng.uniform(-np.pi, np.pi)).clip(0, 1)
     pts = cv.points(int(rng.integers(15, 60)), inside * side * (rn > 0.4))
-    dots = cv.dots(pts, rng.uniform(0.8, 3.5, len(pts)))
+    dots = cv.dots(pts, rng.uniform(0.8, 3.0, len(pts)) * cv.size / 256)
     cv.pigment(4.5 * dots * inside, ("black",))
     cv.structures.add("irregular_globules")
     if rng.random() < 0.5 + 0.3 * variegation:  # streaks / pseudopods on part of the border
-        _streaks(cv, n=int(rng.integers(8, 25)), colour_density=3.5)
+        _streaks(cv, n=int(rng.integers(6, 18)), colour_density=2.5)
     if rng.random() < 0.35 + 0.5 * variegation:  # blue-white veil
-        cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.85), scale=r, threshold=0.3), 2.0), strength=rng.uniform(0.55, 0.8))
-        cv.paint("white", blur(cv.blob(inside * (rn < 0.8), scale=r, threshold=0.9), 2.0), strength=0.3)
+        cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.85), scale=r, threshold=0.3), 2.0), strength=rng.uniform(0.4, 0.7))
+        cv.paint("white", blur(cv.blob(inside * (rn < 0.8), scale=r, threshold=0.9), 2.0), strength=0.2)
         cv.structures.add("blue_white_veil")
     if rng.random() < 0.4:  # regression: white scar-like area with grey peppering
         area = blur(cv.blob(inside * (rn < 0.9), scale=r * 0.7, threshold=0.7), 2.0)
-        cv.paint("white", area, strength=0.75)
+        cv.paint("white", blur(area, 1.5), strength=0.45)
         pts = cv.points(int(area.sum() / 12) + 1, area)
         cv.paint("blue_grey", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.5) * area, strength=0.8)
         cv.structures.add("regression")
     if rng.random() < 0.5:  # black blotch off centre
         cv.pigment(3.5 * blur(cv.blob(inside * (rn < 0.8), scale=r * 0.6, threshold=1.0), 2.5), ("black",))
     if rng.random() < 0.3:  # pink areas with atypical (dotted, irregular) vessels
-        cv.paint("pink", blur(cv.blob(inside, scale=r, threshold=0.6), 3.0), strength=0.5)
+        cv.paint("pink", blur(cv.blob(inside, scale=r, threshold=0.6), 3.0), strength=0.3)
         pts = cv.points(int(rng.integers(10, 40)), inside)
         cv.paint("red", cv.dots(pts, rng.uniform(0.6, 1.5, len(pts)), sharp=0.4), strength=0.7)
         cv.structures.add("atypical_vessels")
@@ -257,7 +271,7 @@ def _streaks(cv: _Canvas, n: int, colour_density: float) -> None:
     rn, th = cv.shape.rnorm, cv.shape.theta
     for a in centre_angle + spread * (rng.random(n) - 0.5):
         d = np.abs(np.angle(np.exp(1j * (th - a))))
-        band = (rn > 0.7) & (rn < 0.99) & (d < 0.035)
+        band = (rn > rng.uniform(0.6, 0.8)) & (rn < 0.99) & (d * np.maximum(rn, 0.5) * cv.shape.radius_px < 0.7 * cv.size / 256)
         layer[band] = 1.0
     cv.pigment(colour_density * blur(layer, 0.6), ("dark_brown",))
     cv.structures.add("streaks")
@@ -283,7 +297,7 @@ def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     cx, cy = cv.shape.centre_px
     for _ in range(int(rng.integers(2, 5))):
         a, d = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.6) * r
-        _branches(vessels, rng, cx + d * np.cos(a), cy + d * np.sin(a), rng.uniform(0, 2 * np.pi), r * rng.uniform(0.35, 0.6), max(1.0, r / 18), 4)
+        _branches(vessels, rng, cx + d * np.cos(a), cy + d * np.sin(a), rng.uniform(0, 2 * np.pi), r * rng.uniform(0.35, 0.6), max(1.0, cv.size / 150), 4)
     cv.paint("red", blur(vessels, 0.5) * (rn < 1.0), strength=0.9)
     cv.structures.add("arborizing_vessels")
     if style == "pigmented" or rng.random() < 0.3:
@@ -314,7 +328,7 @@ def _bkl(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
         ang = rng.uniform(0, np.pi)
         xx, yy = np.mgrid[0 : cv.size, 0 : cv.size].astype(np.float32)
         stripes = 0.5 + 0.5 * np.sin((xx * np.cos(ang) + yy * np.sin(ang)) * 2 * np.pi / max(3.0, r / 8) + 3 * fractal_noise(cv.size, rng, scale=r, octaves=1))
-        cv.pigment(0.5 * stripes * inside)
+        cv.pigment(0.25 * stripes * inside)
         cv.structures.add("fingerprint_pattern")
         return
     cv.pigment((1.2 + 2.2 * darkness) * inside * (1.0 + 0.3 * variegation * fractal_noise(cv.size, rng, scale=r, octaves=2)), ("light_brown", "dark_brown"))
@@ -336,8 +350,8 @@ def _df(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     cv.paint("pink", inside * 0.6, strength=0.35)
     ring = inside * np.clip((rn - 0.35) / 0.3, 0, 1)
-    net = _network(cv, cell=max(3.5, r / 5), width=0.6, jitter=0.5)
-    cv.pigment((0.5 + 1.0 * darkness) * ring * (0.5 + 0.9 * net), ("light_brown",))
+    net = _network(cv, cell=float(np.clip(cv.size / 50, 3.0, r / 4)), width=0.6, jitter=0.7)
+    cv.pigment((0.5 + 1.0 * darkness) * ring * (0.6 + 0.5 * net), ("light_brown",))
     cv.structures.add("peripheral_network")
     patch = np.clip(1.0 - rn / rng.uniform(0.4, 0.6) + 0.4 * fractal_noise(cv.size, rng, scale=r / 2, octaves=2), 0, 1)
     cv.paint("white", blur(patch, 1.5) * inside, strength=0.8)
@@ -347,9 +361,10 @@ def _df(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
 def _vasc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     main = "purple" if style == "purple" else "red"
-    cv.paint("pink", inside, strength=0.55)
-    septa = voronoi_edges(cv.size, rng, cell=max(4.0, r / rng.uniform(2.5, 5)), width=1.0, jitter=0.8)
-    lacunae = np.clip(1.0 - 1.6 * septa, 0, 1) * inside * np.clip((1.0 - rn) * 6, 0, 1)
+    cv.paint("pink", inside, strength=0.5)
+    cv.paint(main, inside, strength=0.3)
+    septa = voronoi_edges(cv.size, rng, cell=max(4.0, r / rng.uniform(2.5, 5)), width=1.3, jitter=0.9)
+    lacunae = np.clip(1.0 - 1.3 * septa, 0, 1) * inside * np.clip((1.0 - rn) * 8, 0, 1)
     cv.paint(main, lacunae, strength=0.9)
     cv.pigment(darkness * 1.2 * lacunae * np.clip(fractal_noise(cv.size, rng, scale=r / 2, octaves=1), 0, 1))
     if rng.random() < 0.3:

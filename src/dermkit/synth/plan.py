@@ -35,7 +35,7 @@ from dermkit.synth.skin import ITA_LIMITS
 
 # ITA interval of each tone group, from the category bounds, capped at what the skin model renders.
 TONE_ITA_RANGES: dict[str, tuple[float, float]] = {}
-_upper = 72.0
+_upper = 80.0
 for _bound, _name in ITA_CATEGORIES:
     TONE_ITA_RANGES[_name] = (max(_bound, ITA_LIMITS[0] + 5.0), _upper)
     _upper = _bound

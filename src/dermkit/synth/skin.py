@@ -32,7 +32,7 @@ K_HAEMOGLOBIN = np.array([0.06, 0.75, 0.42], np.float32)
 BASE_REFLECTANCE = np.array([0.96, 0.90, 0.84], np.float32)
 SURFACE_REFLECTANCE = 0.03
 """Light scattered back by the stratum corneum before any absorption (desaturates dark skin)."""
-ITA_LIMITS = (-60.0, 75.0)
+ITA_LIMITS = (-60.0, 82.0)
 """ITA angles the model can render (degrees)."""
 
 _LUT_SIZE = 4096
@@ -102,7 +102,7 @@ def render_skin(size: int, ita: float, rng: np.random.Generator, haemoglobin: fl
     """
     m0 = melanin_for_ita(ita, haemoglobin)
     mel = m0 * (1.0 + 0.06 * texture * fractal_noise(size, rng, scale=size / 3, octaves=4))
-    hb = haemoglobin * (1.0 + 0.35 * texture * fractal_noise(size, rng, scale=size / 4, octaves=3))
+    hb = haemoglobin * (1.0 + 0.18 * texture * fractal_noise(size, rng, scale=size / 3, octaves=3))
     skin = reflectance(mel, np.maximum(hb, 0.0))
     # Furrows: a coarse polygonal network of shallow lines (dermatoglyphics), fading in and out.
     furrows = voronoi_edges(size, rng, cell=size / rng.uniform(5, 9), width=0.6, jitter=0.9)
@@ -111,7 +111,8 @@ def render_skin(size: int, ita: float, rng: np.random.Generator, haemoglobin: fl
     pores = np.zeros((size, size), np.float32)
     for y, x in rng.integers(0, size, size=(int(size * size / 900 * texture), 2)):
         cv2.circle(pores, (int(x), int(y)), 1, 1.0, -1, cv2.LINE_AA)
-    shade = 1.0 - texture * (0.10 * furrows + 0.12 * pores)
+    grain = rng.standard_normal((size, size), dtype=np.float32)  # fine keratin / sensor grain
+    shade = 1.0 - texture * (0.06 * furrows + 0.10 * pores - 0.015 * grain)
     # Dermoscope light: a mild tilt and a soft fall-off towards the rim.
     yy, xx = (np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5)
     angle = rng.uniform(0, 2 * np.pi)
