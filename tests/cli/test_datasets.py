@@ -79,8 +79,3 @@ def test_must_show_dermamnist_like_npz(shared_data, tmp_path):
     }
     assert len(list((tmp_path / "c_images").rglob("*.png"))) == 10015
 
-
-def test_isic2018_task1_folder(shared_data, tmp_path):
-    res = run("datasets", "import", "isic", shared_data / "isic2018_task12_256", "-o", tmp_path / "c.parquet")
-    assert res.returncode == 0, res.stderr
-    assert pd.read_parquet(tmp_path / "c.parquet")["mask_path"].notna().sum() == 2594
