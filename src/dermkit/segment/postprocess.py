@@ -80,7 +80,7 @@ def postprocess(prob: np.ndarray, settings: Postprocessing = Postprocessing()) -
         True
     """
     from scipy import ndimage
-    from skimage.morphology import binary_closing, binary_opening, disk
+    from skimage.morphology import closing, disk, opening
 
     p = np.asarray(prob, dtype=np.float32)
     if p.ndim != 2:
@@ -94,7 +94,7 @@ def postprocess(prob: np.ndarray, settings: Postprocessing = Postprocessing()) -
         mask = ndimage.binary_fill_holes(mask)
     if settings.smooth_radius:
         footprint = disk(settings.smooth_radius)
-        mask = binary_closing(binary_opening(mask, footprint), footprint)
+        mask = closing(opening(mask, footprint), footprint).astype(bool)
         if settings.largest_component:
             mask = largest_component(mask)
     return mask

@@ -91,9 +91,9 @@ def preprocess_image(image: np.ndarray, settings: Preprocessing) -> np.ndarray:
 
         out, _ = remove_hair(out)
     if settings.colour_constancy is not None:
-        from dermkit.imaging import colour
+        from dermkit.imaging.colour import colour_constancy
 
-        out = getattr(colour, settings.colour_constancy)(out)
+        out = colour_constancy(out, settings.colour_constancy)
     if settings.clahe:
         out = clahe(out, settings.clahe_clip, settings.clahe_tiles)
     return np.ascontiguousarray(out, dtype=np.uint8)

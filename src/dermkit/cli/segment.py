@@ -1,0 +1,108 @@
+"""``dermkit segment``: train, run and score lesion segmenters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``segment`` command group to ``app``."""
+    group = typer.Typer(help="Lesion segmentation: train a U-Net/FPN/..., predict masks, score them.", no_args_is_help=True)
+    group.command("train")(train_cmd)
+    group.command("predict")(predict_cmd)
+    group.command("evaluate")(evaluate_cmd)
+    app.add_typer(group, name="segment")
+
+
+def train_cmd(
+    cases: Path = typer.Argument(..., help="Case table with image_path and mask_path (split: train/val; else split by patient)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Run folder to write (model.safetensors + config.json)."),
+    arch: str = typer.Option("unet", help="unet, unetplusplus, deeplabv3plus, fpn or manet."),
+    encoder: str = typer.Option("resnet18", help="smp encoder (resnet18, mit_b0, ...) or a timm one as tu-NAME (tu-convnext_atto)."),
+    pretrained: Optional[Path] = typer.Option(None, help="Local weights (file or run folder) for the model or its encoder; default: random init."),
+    image_size: int = typer.Option(128, help="Training resolution (multiple of 32)."),
+    batch_size: int = typer.Option(8),
+    epochs: int = typer.Option(10),
+    max_steps: int = typer.Option(-1, help="Stop after this many optimiser steps (-1: no limit)."),
+    minutes: Optional[float] = typer.Option(None, help="Wall-time budget in minutes."),
+    lr: float = typer.Option(1e-3, help="Peak learning rate (AdamW, warm-up + cosine)."),
+    boundary_weight: float = typer.Option(0.0, help="Weight of the boundary loss added to Dice + BCE (0: off)."),
+    hair_removal: bool = typer.Option(False, "--hair-removal", help="Pre-process: remove hair (DullRazor)."),
+    colour_constancy: Optional[str] = typer.Option(None, help="Pre-process: shades_of_gray, gray_world or max_rgb."),
+    clahe: bool = typer.Option(False, "--clahe", help="Pre-process: CLAHE on L*."),
+    threshold: float = typer.Option(0.5, help="Post-process: probability threshold."),
+    largest_component: bool = typer.Option(True, help="Post-process: keep the largest connected component."),
+    fill_holes: bool = typer.Option(True, help="Post-process: fill holes."),
+    smooth_radius: int = typer.Option(0, help="Post-process: opening + closing disk radius in px (0: off)."),
+    accelerator: str = typer.Option("auto", help="Lightning accelerator (cpu, gpu, auto)."),
+    devices: str = typer.Option("auto", help="Lightning devices (auto, 1, 2, ...)."),
+    precision: str = typer.Option("32-true", help="Lightning precision (32-true, bf16-mixed, 16-mixed)."),
+    workers: int = typer.Option(0, help="DataLoader worker processes."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/lightning/last.ckpt."),
+    seed: int = typer.Option(0, help="Random seed."),
+) -> None:
+    """Train a lesion segmenter (Dice + BCE, optional boundary loss, joint image+mask augmentation)."""
+    from dermkit.segment import Postprocessing, Preprocessing, train_segmenter
+
+    run = train_segmenter(
+        cases, out, arch=arch, encoder=encoder, pretrained=pretrained or False, image_size=image_size,
+        batch_size=batch_size, epochs=epochs, max_steps=max_steps, max_minutes=minutes, lr=lr,
+        boundary_weight=boundary_weight,
+        preprocessing=Preprocessing(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe),
+        postprocessing=Postprocessing(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius),
+        accelerator=accelerator, devices=int(devices) if devices.isdigit() else devices, precision=precision,
+        num_workers=workers, resume=resume, seed=seed,
+    )
+    Console().print(f"[green]wrote[/] {run}")
+
+
+def predict_cmd(
+    run: Path = typer.Argument(..., help="Run folder written by `dermkit segment train`."),
+    cases: Path = typer.Argument(..., help="Case table of the images to segment."),
+    out: Path = typer.Option(..., "-o", "--out", help="Folder: masks/<case_id>.png and cases.parquet (with mask_pred_path)."),
+    threshold: Optional[float] = typer.Option(None, help="Override the run's probability threshold."),
+    largest_component: Optional[bool] = typer.Option(None, "--largest-component/--no-largest-component", help="Override: keep the largest component."),
+    fill_holes: Optional[bool] = typer.Option(None, "--fill-holes/--no-fill-holes", help="Override: fill holes."),
+    smooth_radius: Optional[int] = typer.Option(None, help="Override: smoothing disk radius in px."),
+    batch_size: int = typer.Option(8),
+    device: str = typer.Option("cpu", help="torch device (cpu, cuda)."),
+) -> None:
+    """Segment every image of a case table; masks are uint8 {0,255} PNGs of each image's size."""
+    import dataclasses
+
+    from dermkit.segment import Segmenter, predict_masks
+
+    seg = Segmenter.load(run, device)
+    changes = {k: v for k, v in dict(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius).items() if v is not None}
+    table = predict_masks(seg, cases, out, postprocessing=dataclasses.replace(seg.postprocessing, **changes), batch_size=batch_size)
+    Console().print(f"[green]wrote[/] {len(table)} masks to {out / 'masks'} and {out / 'cases.parquet'}")
+
+
+def evaluate_cmd(
+    cases: Path = typer.Argument(..., help="Case table with mask_path (truth) and mask_pred_path (e.g. from `segment predict`)."),
+    pred_column: str = typer.Option("mask_pred_path", help="Column of predicted masks."),
+    by: Optional[list[str]] = typer.Option(None, "--by", help="Group columns (repeatable); default: skin_tone where present."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for segmentation_metrics.json and per_image.csv."),
+) -> None:
+    """Score predicted masks: Jaccard, ISIC 2018 thresholded Jaccard, Dice, HD95, overall and per group."""
+    from dermkit.io import atomic_path, write_json
+    from dermkit.segment import evaluate_masks
+
+    per_image, summary = evaluate_masks(cases, pred_column=pred_column, by=tuple(by or ("skin_tone",)), progress=True)
+    table = Table(show_header=True)
+    for col in ("group", "n", "thresholded_jaccard", "jaccard", "dice", "hd95_median"):
+        table.add_column(col, justify="left" if col == "group" else "right")
+    rows = [("overall", summary["overall"])] + [(f"{c}={g}", s) for c, groups in summary["by"].items() for g, s in groups.items()]
+    for name, s in rows:
+        table.add_row(name, str(s["n"]), *(f"{s[k]:.4f}" for k in ("thresholded_jaccard", "jaccard", "dice")), f"{s['hd95_median']:.2f}")
+    Console().print(table)
+    if out is not None:
+        write_json(out / "segmentation_metrics.json", summary)
+        with atomic_path(out / "per_image.csv") as tmp:
+            per_image.to_csv(tmp, index=False)
+        Console().print(f"[green]wrote[/] {out / 'segmentation_metrics.json'} and {out / 'per_image.csv'}")

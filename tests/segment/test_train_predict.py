@@ -1,0 +1,89 @@
+"""Training, prediction and evaluation end to end on ellipses whose masks are known."""
+
+import json
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from dermkit.errors import ConfigError, DataError
+from dermkit.io import write_image
+from dermkit.models.segmenter import load_segmenter
+from dermkit.segment import Postprocessing, Segmenter, evaluate_masks, predict_masks, train_segmenter
+
+
+def test_trained_model_segments_held_out_ellipses(trained_run, ellipse_cases, tmp_path):
+    table = predict_masks(trained_run, ellipse_cases, tmp_path / "pred", progress=False)
+    saved = pd.read_parquet(tmp_path / "pred" / "cases.parquet")
+    assert list(saved["mask_pred_path"]) == list(table["mask_pred_path"])
+    for cid, path in zip(table["case_id"], table["mask_pred_path"]):
+        assert path.endswith(f"masks/{cid}.png")
+        m = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        assert m.shape == (96, 128) and m.dtype == np.uint8 and set(np.unique(m)) <= {0, 255}
+    per_image, summary = evaluate_masks(table)
+    val = per_image[ellipse_cases["split"].eq("val").to_numpy()]
+    assert val["thresholded_jaccard"].mean() > 0.8
+    assert set(summary["by"]["skin_tone"]) == {"light", "brown"}
+    assert summary["by"]["skin_tone"]["light"]["n"] == 12
+
+
+def test_run_config_and_checkpoint_format(trained_run):
+    config = json.loads((trained_run / "config.json").read_text())
+    assert config["task"] == "segmentation" and config["architecture"]["arch"] == "unet"
+    assert config["input_size"] == 64 and config["training"]["steps_done"] == 24
+    model, cfg = load_segmenter(trained_run)
+    assert not model.training and cfg["postprocessing"] == Postprocessing().to_dict()
+
+
+def test_postprocessing_override_changes_masks(trained_run, ellipse_cases):
+    seg = Segmenter.load(trained_run)
+    from dermkit.io import read_image
+
+    image = read_image(ellipse_cases["image_path"].iloc[0])
+    strict = seg.predict([image], Postprocessing(threshold=0.99))[0]
+    loose = seg.predict([image], Postprocessing(threshold=0.01))[0]
+    assert strict.sum() < loose.sum()
+    prob = seg.predict_proba([image])[0]
+    assert prob.shape == (96, 128) and 0 <= prob.min() and prob.max() <= 1
+
+
+def test_same_seed_same_weights_and_resume(ellipse_cases, tmp_path):
+    import torch
+
+    kw = dict(image_size=64, batch_size=6, epochs=1, progress=False, seed=3)
+    a = train_segmenter(ellipse_cases, tmp_path / "a", **kw)
+    b = train_segmenter(ellipse_cases, tmp_path / "b", **kw)
+    sa, sb = load_segmenter(a)[0].state_dict(), load_segmenter(b)[0].state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    c = train_segmenter(ellipse_cases, tmp_path / "a", **{**kw, "epochs": 2}, resume=True)  # 3 steps per epoch
+    assert json.loads((c / "config.json").read_text())["training"]["steps_done"] == 6
+
+
+def test_bad_training_input(ellipse_cases, tmp_path):
+    with pytest.raises(ConfigError, match="multiple of 32"):
+        train_segmenter(ellipse_cases, tmp_path / "x", image_size=100)
+    with pytest.raises(DataError, match="mask_path"):
+        train_segmenter(ellipse_cases.drop(columns="mask_path"), tmp_path / "x")
+    with pytest.raises(DataError, match="resume"):
+        train_segmenter(ellipse_cases, tmp_path / "fresh", resume=True, image_size=64)
+
+
+def test_evaluate_defined_handling(ellipse_cases, tmp_path):
+    cases = ellipse_cases.iloc[:3].copy()
+    truth = cv2.imread(cases["mask_path"].iloc[0], cv2.IMREAD_UNCHANGED)
+    soft = cv2.GaussianBlur(truth, (5, 5), 0)  # non-binary: binarised at 128
+    write_image(tmp_path / "soft.png", soft)
+    write_image(tmp_path / "empty.png", np.zeros_like(truth, dtype=bool))
+    write_image(tmp_path / "small.png", np.zeros((10, 10), bool))
+    cases["mask_pred_path"] = [str(tmp_path / "soft.png"), str(tmp_path / "empty.png"), cases["mask_path"].iloc[2]]
+    per_image, summary = evaluate_masks(cases)
+    assert per_image["jaccard"].iloc[0] > 0.95
+    assert per_image["jaccard"].iloc[1] == 0.0 and np.isinf(per_image["hd95"].iloc[1])
+    assert per_image["jaccard"].iloc[2] == 1.0
+    assert summary["overall"]["n"] == 3
+    cases["mask_pred_path"] = str(tmp_path / "small.png")
+    with pytest.raises(DataError, match="small.png is 10x10 but its image is 128x96"):
+        evaluate_masks(cases)
+    with pytest.raises(DataError, match="mask_pred_path"):
+        evaluate_masks(ellipse_cases)
