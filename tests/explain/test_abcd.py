@@ -1,0 +1,136 @@
+"""ABCD features against shapes and colours whose answers are known, and the generator's parameters."""
+
+import warnings
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from dermkit.errors import DataError
+from dermkit.explain.abcd import (
+    DERMOSCOPIC_COLOURS,
+    FEATURE_COLUMNS,
+    abcd_features,
+    add_abcd_features,
+    asymmetry,
+    border_indices,
+    border_score,
+    colour_fractions,
+    max_diameter,
+    tds_score,
+)
+from dermkit.io import write_image
+
+
+def disc(size=101, r=30, centre=(50, 50)):
+    m = np.zeros((size, size), np.uint8)
+    cv2.circle(m, centre, r, 1, -1)
+    return m > 0
+
+
+def test_symmetric_shapes_have_no_asymmetry():
+    assert max(asymmetry(disc())) < 0.03
+    ellipse = np.zeros((101, 101), np.uint8)
+    cv2.ellipse(ellipse, (50, 50), (40, 15), 30, 0, 360, 1, -1)
+    assert max(asymmetry(ellipse > 0)) < 0.05
+
+
+def test_asymmetry_of_an_l_shape_by_hand():
+    # An L of two 30x10 bars (area 500) is symmetric about its anti-diagonal (the minor axis);
+    # mirrored about the major axis (r, c) -> (c + 8, r - 8) it overlaps itself in two 10x10
+    # squares: 1 - 200/500 = 0.6.
+    m = np.zeros((60, 60), bool)
+    m[10:40, 10:20] = True
+    m[30:40, 10:40] = True
+    major, minor = asymmetry(m)
+    assert minor == pytest.approx(0.0, abs=1e-9)
+    assert major == pytest.approx(0.6, abs=1e-9)
+
+
+def test_border_indices():
+    circle = border_indices(disc())
+    assert circle["compactness"] == pytest.approx(1.0, abs=0.12)
+    assert circle["solidity"] > 0.98
+    star = np.zeros((101, 101), np.uint8)
+    pts = [(50 + (40 if i % 2 == 0 else 15) * np.cos(np.pi * i / 6), 50 + (40 if i % 2 == 0 else 15) * np.sin(np.pi * i / 6)) for i in range(12)]
+    cv2.fillPoly(star, [np.round(pts).astype(np.int32)], 1)
+    s = border_indices(star > 0)
+    assert s["compactness"] > 1.8 and s["solidity"] < 0.7 and s["convexity"] < 0.8
+
+
+def test_border_score_sharp_versus_blurred():
+    m = disc()
+    img = np.full((101, 101, 3), 210, np.uint8)
+    img[m] = 60
+    assert border_score(img, m) == 8
+    blurred = cv2.GaussianBlur(img, (0, 0), 12)
+    assert border_score(blurred, m) == 0
+
+
+def test_colour_count():
+    img = np.zeros((40, 40, 3), np.uint8)
+    img[:, :20] = DERMOSCOPIC_COLOURS["dark_brown"]
+    img[:, 20:38] = DERMOSCOPIC_COLOURS["blue_gray"]
+    img[:, 38:] = DERMOSCOPIC_COLOURS["red"]  # 5% of the lesion: counts
+    mask = np.ones((40, 40), bool)
+    fr = colour_fractions(img, mask)
+    assert fr["dark_brown"] == 0.5 and fr["blue_gray"] == 0.45 and fr["red"] == 0.05
+    f = abcd_features(img, mask)
+    assert f["c_score"] == 3
+    assert abcd_features(img, mask, min_colour_fraction=0.06)["c_score"] == 2
+
+
+def test_diameter_and_tds():
+    m = np.zeros((50, 50), bool)
+    m[10:20, 5:45] = True
+    assert 40.0 <= max_diameter(m) <= np.hypot(40, 10)
+    f = abcd_features(np.zeros((50, 50, 3), np.uint8), m, mm_per_px=0.05, structures=4)
+    assert f["diameter_mm"] == pytest.approx(f["diameter_px"] * 0.05)
+    assert f["tds"] == tds_score(f["a_score"], f["b_score"], f["c_score"], 4)
+    assert tds_score(2, 8, 6, 5) == pytest.approx(8.9)
+    assert np.isnan(abcd_features(np.zeros((50, 50, 3), np.uint8), m)["diameter_mm"])
+
+
+def test_bad_masks():
+    img = np.zeros((10, 10, 3), np.uint8)
+    with pytest.raises(DataError, match="empty"):
+        abcd_features(img, np.zeros((10, 10), bool))
+    with pytest.raises(DataError, match="8x8 but its image is 10x10"):
+        abcd_features(img, np.ones((8, 8), bool))
+    with pytest.raises(DataError, match="bool mask"):
+        abcd_features(img, np.full((10, 10), 0.5))
+
+
+def test_case_table_columns_and_empty_masks(tmp_path):
+    img = np.full((40, 40, 3), 200, np.uint8)
+    img[10:30, 10:30] = DERMOSCOPIC_COLOURS["black"]
+    write_image(tmp_path / "i.png", img)
+    write_image(tmp_path / "m.png", np.pad(np.ones((20, 20), bool), 10))
+    write_image(tmp_path / "e.png", np.zeros((40, 40), bool))
+    cases = pd.DataFrame({
+        "case_id": ["a", "b", "c"],
+        "image_path": [str(tmp_path / "i.png")] * 3,
+        "mask_path": [str(tmp_path / "m.png"), str(tmp_path / "e.png"), None],
+        "mm_per_px": [0.1, 0.1, 0.1],
+    })
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = add_abcd_features(cases, progress=False)
+    assert "2 case(s) have no or an empty mask" in str(caught[0].message)
+    assert set(FEATURE_COLUMNS) <= set(out.columns) and len(out) == 3
+    assert out.loc[0, "colour_black"] == 1.0 and out.loc[0, "diameter_mm"] == pytest.approx(out.loc[0, "diameter_px"] * 0.1)
+    assert out.loc[1:, list(FEATURE_COLUMNS)].isna().all().all()
+
+
+def test_features_track_the_generators_parameters():
+    """Each generator parameter swept with the others fixed (16 lesions): Spearman >= 0.7."""
+    from dermkit.synth import CaseParams, render_case
+    from dermkit.explain.abcd import asymmetry as asym
+
+    levels = np.linspace(0.0, 1.0, 16)
+    asym_index = [np.mean(asym(render_case(CaseParams("nevus", size=96, asymmetry=float(v), border_irregularity=0.1, orientation=float(i)), seed=i).mask)) for i, v in enumerate(levels)]
+    compact = [border_indices(render_case(CaseParams("nevus", size=96, asymmetry=0.1, border_irregularity=float(v), orientation=float(i)), seed=i).mask)["compactness"] for i, v in enumerate(levels)]
+    assert spearmanr(levels, asym_index)[0] >= 0.7
+    assert spearmanr(levels, compact)[0] >= 0.7
