@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -19,20 +21,40 @@ import numpy as np
 def fractal_noise(size: int, rng: np.random.Generator, scale: float = 32.0, octaves: int = 3, persistence: float = 0.5) -> np.ndarray:
     """Smooth zero-mean, unit-std noise of ``size x size``; ``scale`` is the coarsest feature size in pixels.
 
+    The octaves are summed at the finest octave's resolution (a few samples per feature) and
+    upsampled once, so coarse noise costs almost nothing.
+
     Example:
         >>> fractal_noise(32, np.random.default_rng(1), scale=8).shape
         (32, 32)
     """
-    out = np.zeros((size, size), np.float32)
+    finest = max(2, int(round(size / max(scale / 2 ** (octaves - 1), 1.0))) + 1)
+    work = min(size, 4 * finest)
+    out = np.zeros((work, work), np.float32)
     weight = 1.0
     for octave in range(octaves):
         cells = max(2, int(round(size / max(scale / 2**octave, 1.0))) + 1)
         grid = rng.standard_normal((cells, cells)).astype(np.float32)
-        out += weight * cv2.resize(grid, (size, size), interpolation=cv2.INTER_CUBIC)
+        out += weight * (grid if cells == work else cv2.resize(grid, (work, work), interpolation=cv2.INTER_CUBIC))
         weight *= persistence
+    if work != size:
+        out = cv2.resize(out, (size, size), interpolation=cv2.INTER_CUBIC)
     out -= out.mean()
     std = float(out.std())
     return out / std if std > 0 else out
+
+
+def coordinates(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel row and column coordinates (float32, ``size x size``), cached; do not modify them."""
+    return _coordinates(int(size))
+
+
+@lru_cache(maxsize=8)
+def _coordinates(size: int) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    yy.flags.writeable = False
+    xx.flags.writeable = False
+    return yy, xx
 
 
 def voronoi_edges(size: int, rng: np.random.Generator, cell: float, width: float = 1.0, jitter: float = 1.0) -> np.ndarray:

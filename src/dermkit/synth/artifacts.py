@@ -186,7 +186,7 @@ def draw_dark_corners(image: np.ndarray, rng: np.random.Generator, radius: float
     img = _check(image)
     h, w = img.shape[:2]
     rad = radius if radius is not None else rng.uniform(0.72, 0.95)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    yy, xx = np.ogrid[0:h, 0:w]
     cx, cy = w / 2 + rng.normal(0, w * 0.03), h / 2 + rng.normal(0, h * 0.03)
     r = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) / (0.5 * np.hypot(h, w))
     soft = rng.uniform(0.03, 0.08)

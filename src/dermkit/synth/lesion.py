@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from dermkit.errors import ConfigError
-from dermkit.synth._noise import blur, fractal_noise, voronoi_edges
+from dermkit.synth._noise import blur, coordinates, fractal_noise, voronoi_edges
 from dermkit.synth.skin import K_HAEMOGLOBIN, srgb_to_linear
 
 COLOURS: dict[str, tuple[int, int, int]] = {
@@ -105,9 +105,8 @@ def lesion_shape(
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{name} must be in [0, 1], got {value}")
     cy, cx = centre[1] * size, centre[0] * size
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-    yy -= cy
-    xx -= cx
+    yy, xx = coordinates(size)
+    yy, xx = yy - cy, xx - cx
     c, s = np.cos(orientation), np.sin(orientation)
     stretch = np.sqrt(1.0 + elongation)
     u = (xx * c + yy * s) / stretch
@@ -138,12 +137,14 @@ def lesion_shape(
 class _Canvas:
     """The working image of one lesion: melanin absorption, colour overlays, and a record of both."""
 
-    def __init__(self, image: np.ndarray, shape: LesionShape, edge: float, rng: np.random.Generator) -> None:
+    def __init__(self, image: np.ndarray, shape: LesionShape, edge: float, rng: np.random.Generator, image_size: int) -> None:
         self.img = image.copy()
         self.shape = shape
         self.rng = rng
-        self.size = image.shape[0]
-        soft = edge * (1.0 + 0.5 * fractal_noise(self.size, rng, scale=max(shape.radius_px, 4), octaves=1))
+        self.h, self.w = image.shape[:2]
+        self.side = max(self.h, self.w)
+        self.px = image_size / 256.0  # sizes of fine structures are given for a 256 px image
+        soft = edge * (1.0 + 0.5 * self.noise(max(shape.radius_px, 4), 1))
         self.alpha = np.clip((1.0 - shape.rnorm) / np.maximum(soft, 0.01) + 0.5, 0.0, 1.0).astype(np.float32)
         self.inside = self.alpha * (shape.rnorm < 1.05)
         lum = float(np.median(image[..., 1]))
@@ -151,13 +152,25 @@ class _Canvas:
         self.colours: set[str] = set()
         self.structures: set[str] = set()
 
+    def noise(self, scale: float, octaves: int) -> np.ndarray:
+        """Fractal noise of the canvas's shape (see :func:`dermkit.synth._noise.fractal_noise`)."""
+        return fractal_noise(self.side, self.rng, scale=scale, octaves=octaves)[: self.h, : self.w]
+
+    def network(self, cell: float, width: float = 1.0, jitter: float = 1.0) -> np.ndarray:
+        """Voronoi cell walls of the canvas's shape (see :func:`dermkit.synth._noise.voronoi_edges`)."""
+        return voronoi_edges(self.side, self.rng, cell=cell, width=width, jitter=jitter)[: self.h, : self.w]
+
+    def zeros(self) -> np.ndarray:
+        """An empty float layer of the canvas's shape."""
+        return np.zeros((self.h, self.w), np.float32)
+
     def blood(self, density: np.ndarray) -> None:
         """Add haemoglobin (erythema, vascularity): redder, as in the skin model."""
         self.img *= np.exp(-np.maximum(density, 0.0)[..., None] * K_HAEMOGLOBIN)
 
     def grain(self, scale: float = 2.0) -> np.ndarray:
         """Granular fine-scale variation (zero mean, unit std), for pigment that is never perfectly smooth."""
-        return fractal_noise(self.size, self.rng, scale=scale * self.size / 256 * 4, octaves=2)
+        return self.noise(scale * self.px * 4, 2)
 
     def pigment(self, density: np.ndarray, colours: tuple[str, ...] = ()) -> None:
         """Add melanin (Beer-Lambert): ~1 light brown, ~2.5 dark brown, >4 black."""
@@ -178,31 +191,28 @@ class _Canvas:
         if n <= 0 or total <= 0:
             return np.zeros((0, 2), np.int32)
         idx = self.rng.choice(w.size, size=n, p=w / total)
-        return np.stack([idx % self.size, idx // self.size], 1).astype(np.int32)
+        return np.stack([idx % self.w, idx // self.w], 1).astype(np.int32)
 
     def dots(self, pts: np.ndarray, radii: np.ndarray, sharp: float = 0.6) -> np.ndarray:
         """An alpha map of filled discs at ``pts`` with ``radii`` (px), slightly blurred."""
-        layer = np.zeros((self.size, self.size), np.float32)
+        layer = self.zeros()
         for (x, y), r in zip(pts, radii):
             cv2.circle(layer, (int(x), int(y)), max(1, int(round(r))), 1.0, -1, cv2.LINE_AA)
         return blur(layer, sharp)
 
     def blob(self, where: np.ndarray, scale: float, threshold: float = 0.6) -> np.ndarray:
         """A soft irregular patch: smooth noise above ``threshold``, restricted by ``where``."""
-        n = fractal_noise(self.size, self.rng, scale=scale, octaves=2)
+        n = self.noise(scale, 2)
         return np.clip((n - threshold) * 1.5, 0, 1) * where
-
-    def finish(self) -> RenderedLesion:
-        return RenderedLesion(self.img, self.shape.mask, sorted(self.colours), sorted(self.structures))
 
 
 def _base_profile(cv: _Canvas, variegation: float, scale: float) -> np.ndarray:
-    mottle = fractal_noise(cv.size, cv.rng, scale=scale, octaves=3)
+    mottle = cv.noise(scale, 3)
     return cv.inside * (1.0 + 0.25 * (1.0 - cv.shape.rnorm.clip(0, 1) ** 2)) * (1.0 + variegation * 0.45 * mottle)
 
 
 def _network(cv: _Canvas, cell: float, width: float, jitter: float) -> np.ndarray:
-    return voronoi_edges(cv.size, cv.rng, cell=cell, width=width, jitter=jitter)
+    return cv.network(cell=cell, width=width, jitter=jitter)
 
 
 def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
@@ -212,12 +222,12 @@ def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None
     cv.blood(cv.inside * cv.rng.uniform(0.0, 0.3))
     cv.pigment(d0 * 0.55 * base, ("light_brown",) if d0 < 2.0 else ("light_brown", "dark_brown"))
     if style == "reticular":
-        net = _network(cv, cell=float(np.clip(cv.size / 50, 3.0, r / 4)), width=0.6, jitter=0.7)
+        net = _network(cv, cell=float(np.clip(5.0 * cv.px, 3.0, r / 4)), width=0.6, jitter=0.7)
         cv.pigment(d0 * 0.45 * net * cv.inside * (1.0 - 0.7 * cv.shape.rnorm.clip(0, 1) ** 2))
         cv.structures.add("pigment_network")
     elif style == "globular":
         pts = cv.points(int(np.clip(r * r / 30, 8, 200)), cv.inside * (cv.shape.rnorm < 0.92))
-        cv.pigment(d0 * 0.8 * cv.dots(pts, cv.rng.uniform(1.2, 2.2, len(pts)) * cv.size / 256) * cv.inside, ("dark_brown",))
+        cv.pigment(d0 * 0.8 * cv.dots(pts, cv.rng.uniform(1.2, 2.2, len(pts)) * cv.px) * cv.inside, ("dark_brown",))
         cv.structures.add("globules")
     else:
         cv.pigment(d0 * 0.35 * cv.inside * (1.0 - cv.shape.rnorm.clip(0, 1)))
@@ -227,19 +237,19 @@ def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None
 def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     d0 = 1.0 + 2.2 * darkness
-    zones = fractal_noise(cv.size, rng, scale=r * 0.9, octaves=2)
+    zones = cv.noise(r * 0.9, 2)
     base = inside * np.clip(1.0 + (0.5 + 0.6 * variegation) * zones, 0.15, 2.5) * (1.0 + 0.2 * cv.grain())
     cv.blood(inside * rng.uniform(0.2, 0.8) * np.clip(1.0 - zones, 0, 2))
     cv.pigment(d0 * 0.6 * base, ("light_brown", "dark_brown"))
     # Atypical network: irregular cells, thick dark lines, broken in places.
-    net = _network(cv, cell=float(np.clip(cv.size / 40, 3.5, r / 3)), width=rng.uniform(0.8, 1.3), jitter=1.0)
-    keep = np.clip(fractal_noise(cv.size, rng, scale=r / 2, octaves=2) + 0.3, 0, 1)
+    net = _network(cv, cell=float(np.clip(6.5 * cv.px, 3.5, r / 3)), width=rng.uniform(0.8, 1.3), jitter=1.0)
+    keep = np.clip(cv.noise(r / 2, 2) + 0.3, 0, 1)
     cv.pigment(d0 * 0.6 * net * keep * inside)
     cv.structures.add("atypical_network")
     # Irregular dots and globules, crowded in one off-centre region towards the rim.
     side = np.cos(cv.shape.theta - rng.uniform(-np.pi, np.pi)).clip(0, 1)
     pts = cv.points(int(rng.integers(15, 60)), inside * side * (rn > 0.4))
-    dots = cv.dots(pts, rng.uniform(0.8, 3.0, len(pts)) * cv.size / 256)
+    dots = cv.dots(pts, rng.uniform(0.8, 3.0, len(pts)) * cv.px)
     cv.pigment(4.5 * dots * inside, ("black",))
     cv.structures.add("irregular_globules")
     if rng.random() < 0.5 + 0.3 * variegation:  # streaks / pseudopods on part of the border
@@ -264,15 +274,18 @@ def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> N
 
 
 def _streaks(cv: _Canvas, n: int, colour_density: float) -> None:
-    rng, (cx, cy) = cv.rng, cv.shape.centre_px
+    rng = cv.rng
     centre_angle = rng.uniform(-np.pi, np.pi)
     spread = rng.uniform(0.6, 2.5)
-    layer = np.zeros((cv.size, cv.size), np.float32)
+    angles = centre_angle + spread * (rng.random(n) - 0.5)
+    starts = rng.uniform(0.6, 0.8, n)
     rn, th = cv.shape.rnorm, cv.shape.theta
-    for a in centre_angle + spread * (rng.random(n) - 0.5):
-        d = np.abs(np.angle(np.exp(1j * (th - a))))
-        band = (rn > rng.uniform(0.6, 0.8)) & (rn < 0.99) & (d * np.maximum(rn, 0.5) * cv.shape.radius_px < 0.7 * cv.size / 256)
-        layer[band] = 1.0
+    ys, xs = np.nonzero((rn > starts.min()) & (rn < 0.99))  # only the rim is tested against each streak
+    d = np.abs(np.angle(np.exp(1j * (th[ys, xs, None] - angles[None]))))
+    half_width = 0.7 * cv.px / (np.maximum(rn[ys, xs], 0.5) * cv.shape.radius_px)
+    hit = ((d < half_width[:, None]) & (rn[ys, xs, None] > starts[None])).any(1)
+    layer = cv.zeros()
+    layer[ys[hit], xs[hit]] = 1.0
     cv.pigment(colour_density * blur(layer, 0.6), ("dark_brown",))
     cv.structures.add("streaks")
 
@@ -290,14 +303,14 @@ def _branches(layer: np.ndarray, rng: np.random.Generator, x: float, y: float, a
 
 def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
-    cv.paint("pink", inside * (0.6 + 0.3 * fractal_noise(cv.size, rng, scale=r, octaves=2).clip(-1, 1)), strength=0.55)
+    cv.paint("pink", inside * (0.6 + 0.3 * cv.noise(r, 2).clip(-1, 1)), strength=0.55)
     cv.paint("white", blur(cv.blob(inside, scale=r * 0.8, threshold=0.4), 2.0), strength=0.35)
     cv.structures.add("translucent")
-    vessels = np.zeros((cv.size, cv.size), np.float32)
+    vessels = cv.zeros()
     cx, cy = cv.shape.centre_px
     for _ in range(int(rng.integers(2, 5))):
         a, d = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.6) * r
-        _branches(vessels, rng, cx + d * np.cos(a), cy + d * np.sin(a), rng.uniform(0, 2 * np.pi), r * rng.uniform(0.35, 0.6), max(1.0, cv.size / 150), 4)
+        _branches(vessels, rng, cx + d * np.cos(a), cy + d * np.sin(a), rng.uniform(0, 2 * np.pi), r * rng.uniform(0.35, 0.6), max(1.0, 1.7 * cv.px), 4)
     cv.paint("red", blur(vessels, 0.5) * (rn < 1.0), strength=0.9)
     cv.structures.add("arborizing_vessels")
     if style == "pigmented" or rng.random() < 0.3:
@@ -312,7 +325,7 @@ def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
         cv.pigment(2.5 * ulcer, ("dark_brown",))
         cv.structures.add("ulceration")
     if rng.random() < 0.3:
-        lines = np.zeros((cv.size, cv.size), np.float32)
+        lines = cv.zeros()
         for x, y in cv.points(int(rng.integers(4, 12)), inside):
             a = rng.choice([0.0, np.pi / 2]) + rng.normal(0, 0.1)
             L = rng.uniform(2, 6)
@@ -324,15 +337,15 @@ def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
 def _bkl(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     if style == "lentigo":
-        cv.pigment((0.6 + 1.2 * darkness) * inside * (1.0 + 0.3 * fractal_noise(cv.size, rng, scale=r / 2, octaves=2)), ("light_brown",))
+        cv.pigment((0.6 + 1.2 * darkness) * inside * (1.0 + 0.3 * cv.noise(r / 2, 2)), ("light_brown",))
         ang = rng.uniform(0, np.pi)
-        xx, yy = np.mgrid[0 : cv.size, 0 : cv.size].astype(np.float32)
-        stripes = 0.5 + 0.5 * np.sin((xx * np.cos(ang) + yy * np.sin(ang)) * 2 * np.pi / max(3.0, r / 8) + 3 * fractal_noise(cv.size, rng, scale=r, octaves=1))
+        xx, yy = (c[: cv.h, : cv.w] for c in coordinates(cv.side))
+        stripes = 0.5 + 0.5 * np.sin((xx * np.cos(ang) + yy * np.sin(ang)) * 2 * np.pi / max(3.0, r / 8) + 3 * cv.noise(r, 1))
         cv.pigment(0.25 * stripes * inside)
         cv.structures.add("fingerprint_pattern")
         return
-    cv.pigment((1.2 + 2.2 * darkness) * inside * (1.0 + 0.3 * variegation * fractal_noise(cv.size, rng, scale=r, octaves=2)), ("light_brown", "dark_brown"))
-    band = fractal_noise(cv.size, rng, scale=max(6.0, r / 3), octaves=2)
+    cv.pigment((1.2 + 2.2 * darkness) * inside * (1.0 + 0.3 * variegation * cv.noise(r, 2)), ("light_brown", "dark_brown"))
+    band = cv.noise(max(6.0, r / 3), 2)
     fissures = np.clip(1.0 - np.abs(band) / 0.25, 0, 1)
     ridges = np.clip(band - 0.8, 0, 1)
     cv.pigment(2.2 * fissures * inside, ("dark_brown",))
@@ -350,10 +363,10 @@ def _df(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     cv.paint("pink", inside * 0.6, strength=0.35)
     ring = inside * np.clip((rn - 0.35) / 0.3, 0, 1)
-    net = _network(cv, cell=float(np.clip(cv.size / 50, 3.0, r / 4)), width=0.6, jitter=0.7)
+    net = _network(cv, cell=float(np.clip(5.0 * cv.px, 3.0, r / 4)), width=0.6, jitter=0.7)
     cv.pigment((0.5 + 1.0 * darkness) * ring * (0.6 + 0.5 * net), ("light_brown",))
     cv.structures.add("peripheral_network")
-    patch = np.clip(1.0 - rn / rng.uniform(0.4, 0.6) + 0.4 * fractal_noise(cv.size, rng, scale=r / 2, octaves=2), 0, 1)
+    patch = np.clip(1.0 - rn / rng.uniform(0.4, 0.6) + 0.4 * cv.noise(r / 2, 2), 0, 1)
     cv.paint("white", blur(patch, 1.5) * inside, strength=0.8)
     cv.structures.add("central_white_patch")
 
@@ -363,10 +376,10 @@ def _vasc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     main = "purple" if style == "purple" else "red"
     cv.paint("pink", inside, strength=0.5)
     cv.paint(main, inside, strength=0.3)
-    septa = voronoi_edges(cv.size, rng, cell=max(4.0, r / rng.uniform(2.5, 5)), width=1.3, jitter=0.9)
+    septa = cv.network(cell=max(4.0, r / rng.uniform(2.5, 5)), width=1.3, jitter=0.9)
     lacunae = np.clip(1.0 - 1.3 * septa, 0, 1) * inside * np.clip((1.0 - rn) * 8, 0, 1)
     cv.paint(main, lacunae, strength=0.9)
-    cv.pigment(darkness * 1.2 * lacunae * np.clip(fractal_noise(cv.size, rng, scale=r / 2, octaves=1), 0, 1))
+    cv.pigment(darkness * 1.2 * lacunae * np.clip(cv.noise(r / 2, 1), 0, 1))
     if rng.random() < 0.3:
         cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.8), scale=r / 2, threshold=1.0), 1.5), strength=0.6)
     cv.structures.add("lacunae")
@@ -375,7 +388,7 @@ def _vasc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
 def _akiec(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     cv.paint("pink", inside, strength=0.5)
-    net = voronoi_edges(cv.size, rng, cell=max(4.0, r / 6), width=1.0, jitter=0.5)
+    net = cv.network(cell=max(4.0, r / 6), width=1.0, jitter=0.5)
     cv.paint("red", net * inside, strength=0.55)
     cv.structures.add("red_pseudo_network")
     pts = cv.points(int(np.clip(r * r / 50, 6, 80)), inside)
@@ -435,6 +448,15 @@ def render_lesion(
     size = skin.shape[0]
     shape = lesion_shape(size, rng, radius, centre, asymmetry, border_irregularity, elongation, orientation)
     recipe, edge = _RECIPES[diagnosis]
-    cv = _Canvas(skin, shape, edge, rng)
+    # Work on the lesion's bounding box only (with room for a soft edge): cost follows lesion area.
+    near = shape.rnorm < 1.0 + edge * 1.6
+    rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
+    y0, y1 = max(int(rows[0]) - 3, 0), min(int(rows[-1]) + 4, size)
+    x0, x1 = max(int(cols[0]) - 3, 0), min(int(cols[-1]) + 4, size)
+    box = (slice(y0, y1), slice(x0, x1))
+    crop = LesionShape(shape.mask[box], shape.rnorm[box], shape.theta[box], shape.radius_px, (shape.centre_px[0] - x0, shape.centre_px[1] - y0))
+    cv = _Canvas(skin[box], crop, edge, rng, size)
     recipe(cv, darkness, variegation, style)
-    return cv.finish()
+    image = skin.copy()
+    image[box] = cv.img
+    return RenderedLesion(image, shape.mask, sorted(cv.colours), sorted(cv.structures))

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from dermkit.errors import ConfigError
-from dermkit.synth._noise import fractal_noise, voronoi_edges
+from dermkit.synth._noise import coordinates, fractal_noise, voronoi_edges
 
 K_MELANIN = np.array([0.55, 0.80, 1.15], np.float32)
 K_HAEMOGLOBIN = np.array([0.06, 0.75, 0.42], np.float32)
@@ -109,12 +109,14 @@ def render_skin(size: int, ita: float, rng: np.random.Generator, haemoglobin: fl
     furrows *= np.clip(0.5 + 0.5 * fractal_noise(size, rng, scale=size / 3, octaves=2), 0, 1)
     # Pores / follicular openings: sparse faint dots.
     pores = np.zeros((size, size), np.float32)
-    for y, x in rng.integers(0, size, size=(int(size * size / 900 * texture), 2)):
-        cv2.circle(pores, (int(x), int(y)), 1, 1.0, -1, cv2.LINE_AA)
+    ys, xs = rng.integers(0, size, size=(2, int(size * size / 900 * texture)))
+    pores[ys, xs] = 1.0
+    pores = np.minimum(cv2.GaussianBlur(pores, (0, 0), 0.8 * max(1.0, size / 256)) * 5.0, 1.0)
     grain = rng.standard_normal((size, size), dtype=np.float32)  # fine keratin / sensor grain
     shade = 1.0 - texture * (0.06 * furrows + 0.10 * pores - 0.015 * grain)
     # Dermoscope light: a mild tilt and a soft fall-off towards the rim.
-    yy, xx = (np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5)
+    yy, xx = coordinates(size)
+    yy, xx = yy / size - 0.5, xx / size - 0.5
     angle = rng.uniform(0, 2 * np.pi)
     light = 1.0 + rng.uniform(0.0, 0.06) * (np.cos(angle) * xx + np.sin(angle) * yy) * 2 - rng.uniform(0.0, 0.12) * (xx**2 + yy**2)
     return (skin * (shade * light)[..., None]).astype(np.float32)
