@@ -17,11 +17,13 @@ def make_tables(tmp_path=None, n=200, seed=0, images=False):
     if images:
         import cv2
 
+        from dermkit.io import write_image
+
         for i in range(n):
-            img = np.full((40, 60, 3), (190, 150, 120), np.uint8)
-            cv2.circle(img, (30, 20), 8 + i % 5, (60, 40, 30), -1)
+            img = np.full((40, 60, 3), (200 - 2 * (i % 40), 160 - 2 * (i % 40), 130 - 2 * (i % 40)), np.uint8)  # RGB skin
+            cv2.circle(img, (30, 20), 8 + i % 5, (90, 55, 40), -1)
             paths[i] = str(tmp_path / f"img_{i}.png")
-            cv2.imwrite(paths[i], img)
+            write_image(paths[i], img)
     cases = pd.DataFrame(
         {
             "case_id": [f"c{i}" for i in range(n)],

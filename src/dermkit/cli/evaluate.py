@@ -43,11 +43,11 @@ def evaluate_cmd(
     console = Console()
     _print_summary(console, metrics)
     for message in metrics["notes"]:
-        console.print(f"[dim]note:[/] {message}")
+        console.print(f"[dim]note:[/] {message}", soft_wrap=True)
     for message in metrics["warnings"]:
-        console.print(f"[yellow]warning:[/] {message}")
-    console.print(f"[green]wrote[/] {paths['json']}")
-    console.print(f"[green]report:[/] {paths['html'].resolve()}")
+        console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+    console.print(f"[green]wrote[/] {paths['json']}", soft_wrap=True, highlight=False)
+    console.print(f"[green]report:[/] {paths['html'].resolve()}", soft_wrap=True, highlight=False)
 
 
 def _print_summary(console: Console, m: dict) -> None:

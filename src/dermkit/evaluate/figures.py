@@ -18,6 +18,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+_LABELS = {"auc_macro": "macro AUC", "balanced_accuracy": "balanced accuracy", "accuracy": "accuracy"}
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 
 
@@ -100,7 +101,7 @@ def reliability_figure(bins: Sequence[Mapping[str, float]], ece: float):
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     filled = count > 0
     top.bar(lo[filled], acc[filled], width=(hi - lo)[filled], align="edge", color="#4c78a8", edgecolor="white", label="accuracy")
-    top.bar(lo[filled], (conf - acc)[filled], bottom=acc[filled], width=(hi - lo)[filled], align="edge", color="#e45756", alpha=0.35, label="gap to confidence")
+    top.hlines(conf[filled], lo[filled], hi[filled], colors="#d62728", lw=2.2, label="mean confidence")
     top.plot([0, 1], [0, 1], ls=":", c="#555", lw=1)
     top.set(ylabel="accuracy", ylim=(0, 1), title=f"reliability diagram (ECE {ece:.3f})")
     top.legend(loc="upper left", fontsize=8)
@@ -110,7 +111,7 @@ def reliability_figure(bins: Sequence[Mapping[str, float]], ece: float):
 
 
 def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[str] = ("accuracy", "balanced_accuracy", "auc_macro")):
-    """Grouped bars of ``metrics`` per group value with bootstrap CI whiskers; small groups hatched.
+    """Grouped bars of ``metrics`` per group value with 95% bootstrap CI whiskers; small groups hatched.
 
     ``groups`` is ``evaluate(...)["groups"][column]``.
 
@@ -121,21 +122,21 @@ def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[s
     names = list(groups)
     x = np.arange(len(names))
     width = 0.8 / len(metrics)
-    fig = _figure(max(4.5, 1.1 + 0.75 * len(names) * max(1, len(metrics) / 2)), 3.6)
+    fig = _figure(min(10.0, max(5.2, 1.4 + 0.4 * len(names) * len(metrics))), 3.6)
     ax = fig.add_subplot()
     for k, m in enumerate(metrics):
         vals = np.array([_num(groups[n].get(m)) for n in names])
         ci = np.array([[_num(v) for v in groups[n].get("ci", {}).get(m, [None, None])] for n in names]).reshape(len(names), 2)
         err = np.vstack([vals - ci[:, 0], ci[:, 1] - vals])
         err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
-        bars = ax.bar(x + (k - (len(metrics) - 1) / 2) * width, np.nan_to_num(vals), width, yerr=err, capsize=2, color=_COLOURS[k], label=m.replace("_", " "))
+        bars = ax.bar(x + (k - (len(metrics) - 1) / 2) * width, np.nan_to_num(vals), width, yerr=err, capsize=2, color=_COLOURS[k], label=_LABELS.get(m, m.replace("_", " ")))
         for bar, n in zip(bars, names):
             if groups[n].get("small"):
                 bar.set_hatch("///")
                 bar.set_alpha(0.6)
     ax.set_xticks(x, [f"{n}\n(n={groups[n]['n']})" for n in names], fontsize=8)
-    ax.set(ylim=(0, 1.05), ylabel="score", title=f"by {column} (95% bootstrap CI; hatched: small group)")
-    ax.legend(fontsize=8, ncols=len(metrics), loc="lower right")
+    ax.set(ylim=(0, 1.0), ylabel=f"score by {column}")
+    ax.legend(fontsize=8, ncols=len(metrics), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     return fig
 
 
