@@ -1,0 +1,42 @@
+"""`dermkit segment predict|evaluate` and `dermkit features` as a user runs them."""
+
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from dermkit.cases import save_cases
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "dermkit.cli", *map(str, args)], capture_output=True, text=True)
+
+
+def test_predict_evaluate_features(trained_run, ellipse_cases, tmp_path):
+    table = tmp_path / "cases.parquet"
+    save_cases(ellipse_cases.iloc[18:], table)
+    out = tmp_path / "pred"
+    res = run("segment", "predict", trained_run, table, "-o", out, "--no-fill-holes")
+    assert res.returncode == 0, res.stderr
+    pred = pd.read_parquet(out / "cases.parquet")
+    mask = cv2.imread(str(out / "masks" / "c18.png"), cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (96, 128) and set(np.unique(mask)) <= {0, 255} and pred["mask_pred_path"].notna().all()
+    res = run("segment", "evaluate", out / "cases.parquet", "--by", "skin_tone", "-o", tmp_path / "eval")
+    assert res.returncode == 0, res.stderr
+    assert "skin_tone=brown" in res.stdout and (tmp_path / "eval" / "segmentation_metrics.json").is_file()
+    res = run("features", out / "cases.parquet", "-o", tmp_path / "f.parquet", "--mask-column", "mask_pred_path", "--mm-per-px", "0.02")
+    assert res.returncode == 0, res.stderr
+    feats = pd.read_parquet(tmp_path / "f.parquet")
+    assert (feats["diameter_mm"] == feats["diameter_px"] * 0.02).all()
+
+
+def test_wrong_size_mask_is_one_line_error(ellipse_cases, tmp_path):
+    cv2.imwrite(str(tmp_path / "small.png"), np.zeros((10, 10), np.uint8))
+    cases = ellipse_cases.iloc[:1].assign(mask_path=str(tmp_path / "small.png"))
+    save_cases(cases, tmp_path / "c.parquet")
+    res = run("features", tmp_path / "c.parquet", "-o", tmp_path / "f.parquet")
+    assert res.returncode == 1
+    assert "small.png is 10x10 but its image is 128x96" in res.stderr
+    assert not (tmp_path / "f.parquet").exists()
