@@ -1,0 +1,87 @@
+"""``dermkit train``: train a classifier on a case table (thin shell over :func:`dermkit.train.fit`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train`` command to ``app``."""
+    app.command("train")(train_cmd)
+
+
+def train_cmd(
+    cases: Path = typer.Option(..., "--cases", "-c", help="Case table (.parquet or .csv) with split train/val (else split by patient)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Run folder to write (model.safetensors, config.json, history.csv, loss_curve.png)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML file of training options (flags below override it)."),
+    model: Optional[str] = typer.Option(None, "--model", help="timm model name, e.g. resnet18, efficientnet_b0, vit_small_patch16_224."),
+    pretrained: Optional[Path] = typer.Option(None, "--pretrained", help="Local weights (.safetensors/.pth) or a dermkit run folder to start from."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", "-e"),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b"),
+    lr: Optional[float] = typer.Option(None, "--lr"),
+    image_size: Optional[int] = typer.Option(None, "--image-size", help="Images are resized (up or down) to this square size."),
+    loss: Optional[str] = typer.Option(None, "--loss", help="ce or focal."),
+    sampler: Optional[str] = typer.Option(None, "--sampler", help="none, class (class-balanced) or class_tone (class x skin tone balanced)."),
+    debias: Optional[str] = typer.Option(None, "--debias", help="none, circle, adversarial, reweight or group_dro (see README: Training)."),
+    devices: Optional[str] = typer.Option(None, "--devices", help="Lightning devices: a count, a list like 0,1, or auto."),
+    accelerator: Optional[str] = typer.Option(None, "--accelerator", help="cpu, gpu, mps or auto."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", help="Lightning strategy, e.g. ddp."),
+    num_nodes: Optional[int] = typer.Option(None, "--num-nodes"),
+    precision: Optional[str] = typer.Option(None, "--precision", help="32-true, bf16-mixed or 16-mixed."),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    options: Optional[list[str]] = typer.Option(None, "--set", help="Any other training option as KEY=VALUE (repeatable), e.g. --set ema=0.999 --set mixup=0.2."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
+) -> None:
+    """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
+    from dermkit.train import fit
+
+    flags: dict[str, Any] = {
+        "model": model,
+        "pretrained": str(pretrained) if pretrained else None,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "image_size": image_size,
+        "loss": loss,
+        "sampler": sampler,
+        "debias": debias,
+        "devices": _devices(devices) if devices else None,
+        "accelerator": accelerator,
+        "strategy": strategy,
+        "num_nodes": num_nodes,
+        "precision": precision,
+        "seed": seed,
+    }
+    overrides = {k: v for k, v in flags.items() if v is not None}
+    overrides.update(_parse_options(options or []))
+    result = fit(cases, config, out, resume=resume, overwrite=overwrite, **overrides)
+    console = Console()
+    best = "n/a" if result.best_value is None else f"{result.best_value:.4f} (epoch {result.best_epoch})"
+    console.print(f"[green]wrote[/] {result.run_dir}: best {result.monitor} {best}", soft_wrap=True)
+
+
+def _devices(text: str) -> Any:
+    if text == "auto":
+        return text
+    if "," in text:
+        return [int(v) for v in text.split(",") if v.strip()]
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _parse_options(items: list[str]) -> dict[str, Any]:
+    import yaml
+
+    from dermkit.errors import ConfigError
+
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)  # numbers, booleans, lists as in the YAML config
+    return out

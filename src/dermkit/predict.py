@@ -1,0 +1,124 @@
+"""Predict with a trained classifier: a case table in, a predictions table out.
+
+The predictions table has ``case_id``, ``pred`` (the most probable class) and one
+``prob_<class>`` column per class, optionally ``emb_<i>`` embedding columns. Only the run
+folder is needed (:func:`dermkit.models.load_classifier`): no training code, no Lightning.
+Test-time augmentation (``tta=True``) averages the probabilities over the eight flips and
+90-degree rotations of each image (dermoscopic images have no "up").
+
+Example:
+    >>> preds = predict("runs/a", "cases.parquet", tta=True)  # doctest: +SKIP
+    >>> list(preds.columns[:3])  # doctest: +SKIP
+    ['case_id', 'pred', 'prob_akiec']
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+
+from dermkit.cases import load_cases, validate_cases
+from dermkit.errors import ConfigError, DataError
+from dermkit.models.classifier import Classifier, load_classifier
+
+
+def check_images_exist(cases: pd.DataFrame, source: str = "case table") -> None:
+    """Raise :class:`DataError` naming the first missing image file (and how many are missing).
+
+    Example:
+        >>> check_images_exist(pd.DataFrame({"case_id": ["a"], "image_path": ["/nope.png"]}))
+        Traceback (most recent call last):
+        dermkit.errors.DataError: case table: 1 image file(s) missing, first: /nope.png (case 'a')
+    """
+    exists = cases["image_path"].map(lambda p: isinstance(p, str) and Path(p).is_file())
+    if not exists.all():
+        first = cases.loc[~exists].iloc[0]
+        raise DataError(f"{source}: {int((~exists).sum())} image file(s) missing, first: {first['image_path']} (case {first['case_id']!r})")
+
+
+def dihedral_views(x: torch.Tensor) -> Iterator[torch.Tensor]:
+    """The eight flips / 90-degree rotations of an image batch ``N x C x H x W`` (square images).
+
+    Example:
+        >>> len(list(dihedral_views(torch.zeros(1, 3, 4, 4))))
+        8
+    """
+    for flipped in (x, x.flip(-1)):
+        for k in range(4):
+            yield torch.rot90(flipped, k, dims=(-2, -1))
+
+
+def predict(
+    model: Classifier | str | os.PathLike[str],
+    cases: pd.DataFrame | str | os.PathLike[str],
+    *,
+    batch_size: int = 64,
+    tta: bool = False,
+    embeddings: bool = False,
+    device: str | torch.device = "cpu",
+    num_workers: int = 0,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Class probabilities for every case of ``cases`` from a run folder (or a loaded classifier).
+
+    ``tta`` averages over the eight dihedral views; ``embeddings`` adds the pooled image
+    embedding as ``emb_0 ... emb_<d-1>`` (of the un-augmented view). Missing image files raise
+    :class:`DataError` naming the first one before any work is done.
+
+    Example:
+        >>> preds = predict("runs/a", cases, embeddings=True)  # doctest: +SKIP
+    """
+    from torch.utils.data import DataLoader
+    from tqdm.auto import tqdm
+
+    from dermkit.datasets.torch_dataset import CaseDataset
+    from dermkit.datasets.transforms import create_transform
+    from dermkit.models.metadata import MetadataEncoder
+
+    net = load_classifier(model, device=device) if isinstance(model, (str, os.PathLike)) else model
+    config = getattr(net, "run_config", None)
+    if not config:
+        raise ConfigError("predict needs a classifier loaded with dermkit.models.load_classifier (its run config gives classes and input size)")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+    source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
+    table = validate_cases(cases, source) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    check_images_exist(table, source)
+    classes = list(config["classes"])
+    size = config["input_size"]
+    unlabelled = table.assign(diagnosis=pd.Series(pd.NA, index=table.index, dtype="string"))  # labels are not needed here
+    dataset = CaseDataset(unlabelled, classes=classes, transform=create_transform(size, train=False, mean=config["mean"], std=config["std"]), group_columns=())
+    meta = None
+    if net.metadata is not None:
+        meta = torch.from_numpy(MetadataEncoder.from_dict(config.get("metadata") or {}).transform(table))
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    net = net.to(device).eval()
+    probs, embs = [], []
+    start = 0
+    with torch.inference_mode():
+        for batch in tqdm(loader, desc="predict", disable=not progress):
+            x = batch["image"].to(device)
+            m = meta[start : start + len(x)].to(device) if meta is not None else None
+            start += len(x)
+            views = dihedral_views(x) if tta else iter((x,))
+            total = None
+            for i, view in enumerate(views):
+                emb = net.embed(view)
+                if i == 0 and embeddings:
+                    embs.append(emb.float().cpu().numpy())
+                p = net.classify(emb, m).float().softmax(dim=1)
+                total = p if total is None else total + p
+            probs.append((total / (8 if tta else 1)).cpu().numpy())
+    prob = np.concatenate(probs) if probs else np.zeros((0, len(classes)), np.float32)
+    out = pd.DataFrame({"case_id": table["case_id"].astype(str).to_numpy(), "pred": np.asarray(classes, dtype=object)[prob.argmax(axis=1)] if len(prob) else []})
+    for j, c in enumerate(classes):
+        out[f"prob_{c}"] = prob[:, j]
+    if embeddings:
+        emb = np.concatenate(embs) if embs else np.zeros((0, net.num_features), np.float32)
+        out = pd.concat([out, pd.DataFrame(emb, columns=[f"emb_{i}" for i in range(emb.shape[1])])], axis=1)
+    return out

@@ -1,0 +1,206 @@
+"""The training recipe as one validated, serialisable object (also readable from YAML).
+
+Every option of ``dermkit train`` is a field of :class:`TrainConfig`; the CLI flags, a
+``--config run.yaml`` file and the Python API all build the same object, and the run folder's
+``config.json`` stores it, so a run can be repeated exactly.
+
+Example:
+    >>> cfg = TrainConfig(model="resnet18", epochs=3, loss="focal")
+    >>> cfg.replace(epochs=5).epochs
+    5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from dermkit.errors import ConfigError
+
+LOSSES = ("ce", "focal")
+SAMPLERS = ("none", "class", "class_tone")
+DEBIAS_METHODS = ("none", "circle", "adversarial", "reweight", "group_dro")
+OPTIMIZERS = ("adamw", "sgd")
+SCHEDULERS = ("cosine", "none")
+MONITORS = {"val_bal_acc": "max", "val_auc": "max", "val_acc": "max", "val_loss": "min"}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A classifier training recipe.
+
+    Model: ``model`` (any timm name), ``pretrained`` (False or a local weights path / run folder),
+    ``small_input_stem`` (3x3 stride-1 stem for 28-64 px inputs), ``drop_rate``, ``metadata``
+    (fuse age/sex/site, see :mod:`dermkit.models.metadata`), ``timm_kwargs``.
+    Data: ``image_size`` (images are resized, up or down, to it), ``augment`` (options of
+    :func:`dermkit.datasets.transforms.create_transform`), ``mean``/``std``, ``batch_size``,
+    ``num_workers``, ``sampler`` (``none``, ``class``: class-balanced, ``class_tone``: class x
+    skin-tone balanced).
+    Optimisation: ``epochs``, ``optimizer`` (adamw/sgd), ``lr``, ``weight_decay``, ``scheduler``
+    (cosine with ``warmup_epochs`` / none), ``loss`` (ce/focal with ``focal_gamma``),
+    ``class_weights`` (inverse-frequency weights), ``label_smoothing``, ``mixup``/``cutmix``
+    (timm's Mixup alphas; 0 disables), ``ema`` (EMA decay of the weights, e.g. 0.999; the EMA
+    model is validated and exported), ``max_minutes`` (wall-time stop).
+    Debiasing (:mod:`dermkit.train.debias`): ``debias`` one of none / circle / adversarial /
+    reweight / group_dro; ``debias_weight`` (lambda of CIRCLe or of the adversarial heads),
+    ``adversarial_targets`` (``skin_tone`` and/or ``artifact:<name>``), ``group_column`` (the
+    attribute for reweight / group DRO groups, crossed with the class), ``dro_eta``,
+    ``circle_ita_range`` (target ITA range of the skin-tone twin).
+    Run: ``monitor`` (metric selecting the best checkpoint), ``early_stopping`` (patience in
+    epochs, 0 = off), ``seed``, Lightning's ``accelerator``, ``devices``, ``strategy``,
+    ``num_nodes``, ``precision``, plus ``channels_last``, ``compile``, ``progress``.
+    """
+
+    model: str = "resnet18"
+    pretrained: bool | str = False
+    small_input_stem: bool = False
+    drop_rate: float = 0.0
+    metadata: bool = False
+    timm_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    image_size: int = 224
+    augment: Mapping[str, Any] = field(default_factory=dict)
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    batch_size: int = 32
+    num_workers: int = 0
+    sampler: str = "none"
+    epochs: int = 10
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    weight_decay: float = 0.05
+    scheduler: str = "cosine"
+    warmup_epochs: float = 0.0
+    loss: str = "ce"
+    focal_gamma: float = 2.0
+    class_weights: bool = False
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
+    cutmix: float = 0.0
+    ema: float = 0.0
+    max_minutes: float | None = None
+    debias: str = "none"
+    debias_weight: float = 1.0
+    adversarial_targets: tuple[str, ...] = ("skin_tone",)
+    group_column: str = "skin_tone"
+    dro_eta: float = 0.01
+    circle_ita_range: tuple[float, float] = (-50.0, 60.0)
+    monitor: str = "val_bal_acc"
+    early_stopping: int = 0
+    seed: int = 0
+    accelerator: str = "auto"
+    devices: int | str = "auto"
+    strategy: str = "auto"
+    num_nodes: int = 1
+    precision: str = "32-true"
+    channels_last: bool = False
+    compile: bool = False
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("loss", LOSSES), ("sampler", SAMPLERS), ("debias", DEBIAS_METHODS), ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS), ("monitor", tuple(MONITORS))):
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        for name in ("epochs", "batch_size", "image_size", "num_nodes"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("lr", "debias_weight", "dro_eta"):
+            if not float(getattr(self, name)) > 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("weight_decay", "drop_rate", "label_smoothing", "mixup", "cutmix", "warmup_epochs", "early_stopping", "num_workers", "focal_gamma"):
+            if float(getattr(self, name)) < 0:
+                raise ConfigError(f"{name} must be non-negative, got {getattr(self, name)}")
+        if not 0 <= self.ema < 1:
+            raise ConfigError(f"ema is a decay in [0, 1) (0 = off), got {self.ema}")
+        if self.label_smoothing >= 1 or self.drop_rate >= 1:
+            raise ConfigError("label_smoothing and drop_rate must be below 1")
+        for target in self.adversarial_targets:
+            if target != "skin_tone" and not target.startswith("artifact:"):
+                raise ConfigError(f"adversarial target must be 'skin_tone' or 'artifact:<name>' (e.g. artifact:ruler), got {target!r}")
+        object.__setattr__(self, "mean", tuple(float(v) for v in self.mean))
+        object.__setattr__(self, "std", tuple(float(v) for v in self.std))
+        object.__setattr__(self, "adversarial_targets", tuple(self.adversarial_targets))
+        object.__setattr__(self, "circle_ita_range", tuple(float(v) for v in self.circle_ita_range))
+        object.__setattr__(self, "augment", dict(self.augment))
+        object.__setattr__(self, "timm_kwargs", dict(self.timm_kwargs))
+
+    @property
+    def monitor_mode(self) -> str:
+        """``max`` or ``min``: which direction of ``monitor`` is better."""
+        return MONITORS[self.monitor]
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A copy with some fields changed (validated again)."""
+        return self.from_dict({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON/YAML-ready fields."""
+        out = dataclasses.asdict(self)
+        for k, v in out.items():
+            if isinstance(v, tuple):
+                out[k] = list(v)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainConfig":
+        """Build from a mapping; an unknown key is a :class:`ConfigError` naming it."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            import difflib
+
+            hints = [f"{u} (did you mean {m[0]}?)" if (m := difflib.get_close_matches(u, names, 1)) else u for u in unknown]
+            raise ConfigError(f"unknown training option(s): {', '.join(hints)}")
+        try:
+            return cls(**{k: _coerce(k, v) for k, v in data.items()})
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"bad training option: {exc}") from None
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str], **overrides: Any) -> "TrainConfig":
+        """Read a YAML file of options (``overrides`` win over the file).
+
+        Example:
+            >>> TrainConfig.from_yaml("run.yaml", epochs=2)  # doctest: +SKIP
+        """
+        import yaml
+
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file not found: {p}")
+        try:
+            data = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{p}: expected a mapping of option: value")
+        try:
+            return cls.from_dict({**data, **overrides})
+        except ConfigError as exc:
+            raise ConfigError(f"{p}: {exc}") from None
+
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.default is not dataclasses.MISSING}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Convert text (from YAML or the command line) to the type of the field's default."""
+    default = _DEFAULTS.get(name)
+    if not isinstance(value, str) or isinstance(default, str) or default is None:
+        return value
+    try:
+        if isinstance(default, bool):
+            if value.strip().lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError(value)
+            return value.strip().lower() in {"true", "1", "yes"}
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        raise ConfigError(f"option {name} expects a {type(default).__name__}, got {value!r}") from None
+    return value

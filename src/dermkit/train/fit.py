@@ -1,0 +1,172 @@
+"""``fit``: train a classifier on a case table and leave a self-contained run folder.
+
+The run folder holds ``model.safetensors`` + ``config.json`` (the best model so far, by
+``config.monitor``; loadable by :func:`dermkit.models.load_classifier` and
+:func:`dermkit.predict.predict` without training code), ``history.csv``, ``loss_curve.png``
+and ``checkpoints/last.ckpt`` (full training state, for ``resume=True``).
+
+Example:
+    >>> result = fit("cases.parquet", {"model": "resnet18", "epochs": 5, "image_size": 128}, "runs/a")  # doctest: +SKIP
+    >>> result.best_value, result.run_dir  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from dermkit.cases import SKIN_TONES, load_cases, validate_cases
+from dermkit.errors import ConfigError
+from dermkit.train.config import TrainConfig
+
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Outcome of :func:`fit`: the run folder, the best monitored value and its epoch, the history."""
+
+    run_dir: Path
+    monitor: str
+    best_value: float | None
+    best_epoch: int | None
+    history: pd.DataFrame
+
+
+def resolve_config(config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None, **overrides: Any) -> TrainConfig:
+    """A :class:`TrainConfig` from an object, a mapping or a YAML path, with ``overrides`` applied.
+
+    Example:
+        >>> resolve_config({"epochs": 2}, lr=0.01).lr
+        0.01
+    """
+    if config is None:
+        return TrainConfig.from_dict(overrides)
+    if isinstance(config, TrainConfig):
+        return config.replace(**overrides) if overrides else config
+    if isinstance(config, Mapping):
+        return TrainConfig.from_dict({**config, **overrides})
+    return TrainConfig.from_yaml(config, **overrides)
+
+
+def fit(
+    cases: pd.DataFrame | str | os.PathLike[str],
+    config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    run_dir: str | os.PathLike[str] = "runs/classifier",
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    **overrides: Any,
+) -> FitResult:
+    """Train a classifier on ``cases`` (split ``train``/``val``; see :func:`dermkit.train.data.training_splits`).
+
+    ``config`` is a :class:`TrainConfig`, a mapping of its fields or a YAML file; keyword
+    ``overrides`` win. ``resume=True`` continues from ``run_dir/checkpoints/last.ckpt``; a folder
+    that already holds a run is refused unless ``resume`` or ``overwrite``. On Ctrl-C the best model
+    exported so far stays intact and :class:`KeyboardInterrupt` is raised again.
+
+    Example:
+        >>> fit(cases, TrainConfig(model="resnet18", epochs=2, image_size=64), "runs/quick")  # doctest: +SKIP
+    """
+    import lightning.pytorch as pl
+    import torch
+
+    from dermkit.models.classifier import create_classifier
+    from dermkit.models.metadata import MetadataEncoder
+    from dermkit.train.callbacks import ExportBest, History
+    from dermkit.train.data import CaseDataModule, group_cells, training_splits
+    from dermkit.train.losses import balanced_class_weights
+    from dermkit.train.module import ClassifierModule
+
+    cfg = resolve_config(config, **overrides)
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)  # hardware banners and tips
+    source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
+    table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    run = Path(run_dir)
+    last = run / "checkpoints" / "last.ckpt"
+    if resume and not last.is_file():
+        raise ConfigError(f"nothing to resume in {run}: no checkpoints/last.ckpt")
+    if not resume and not overwrite and ((run / "config.json").exists() or last.exists()):
+        raise ConfigError(f"{run} already holds a run; pass resume=True (--resume) to continue it or overwrite=True (--overwrite) to start again")
+    if overwrite and not resume and last.exists():
+        last.unlink()
+
+    train_cases, val_cases = training_splits(table, seed=cfg.seed, source=source)
+    classes = sorted(train_cases["diagnosis"].unique())
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    metadata = MetadataEncoder.fit(train_cases) if cfg.metadata else None
+    model = create_classifier(
+        cfg.model,
+        len(classes),
+        pretrained=cfg.pretrained,
+        small_input_stem=cfg.small_input_stem,
+        metadata_dim=metadata.dim if metadata else 0,
+        drop_rate=cfg.drop_rate,
+        **cfg.timm_kwargs,
+    )
+    labels = train_cases["diagnosis"].map({c: i for i, c in enumerate(classes)}).to_numpy()
+    groups = sorted(set(group_cells(train_cases, labels, cfg.group_column))) if cfg.debias == "group_dro" else None
+    adversarial = {t: (len(SKIN_TONES) if t == "skin_tone" else 1) for t in cfg.adversarial_targets} if cfg.debias == "adversarial" else None
+    module = ClassifierModule(
+        model,
+        cfg,
+        class_weights=balanced_class_weights(labels, len(classes)) if cfg.class_weights else None,
+        adversarial_targets=adversarial,
+        num_groups=len(groups) if groups else 0,
+    )
+    datamodule = CaseDataModule(train_cases, val_cases, classes, cfg, metadata, groups)
+
+    def run_config() -> dict[str, Any]:
+        return {
+            "task": "classification",
+            "classes": classes,
+            "architecture": model.architecture,
+            "input_size": cfg.image_size,
+            "mean": list(cfg.mean),
+            "std": list(cfg.std),
+            "preprocessing": {"resize": [cfg.image_size, cfg.image_size], "interpolation": "bilinear", "scale": 1 / 255, "normalize": "mean/std"},
+            "metadata": metadata.to_dict() if metadata else None,
+            "class_counts": {c: int((train_cases["diagnosis"] == c).sum()) for c in classes},
+            "train_config": cfg.to_dict(),
+        }
+
+    export = ExportBest(run, cfg.monitor, cfg.monitor_mode, run_config)
+    history = History(run)
+    callbacks: list[pl.Callback] = [export, history, pl.callbacks.ModelCheckpoint(dirpath=run / "checkpoints", save_last=True, save_top_k=0)]
+    if cfg.early_stopping:
+        callbacks.append(pl.callbacks.EarlyStopping(monitor=cfg.monitor, mode=cfg.monitor_mode, patience=int(cfg.early_stopping)))
+    trainer = pl.Trainer(
+        max_epochs=cfg.epochs,
+        max_time={"minutes": cfg.max_minutes} if cfg.max_minutes else None,
+        accelerator=cfg.accelerator,
+        devices=cfg.devices,
+        strategy=cfg.strategy,
+        num_nodes=cfg.num_nodes,
+        precision=cfg.precision,
+        callbacks=callbacks,
+        logger=False,
+        default_root_dir=run,
+        enable_progress_bar=cfg.progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=10,
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
+        warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")  # the EMA copy is in eval mode on purpose
+        warnings.filterwarnings("ignore", message=".*treespec.*")
+        try:
+            trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume else None)
+        except SystemExit:  # Lightning exits after handling Ctrl-C; outputs written so far are whole
+            if trainer.interrupted:
+                raise KeyboardInterrupt from None
+            raise
+    if trainer.interrupted:
+        raise KeyboardInterrupt
+    return FitResult(run, cfg.monitor, export.best, export.best_epoch, pd.DataFrame(history.rows))

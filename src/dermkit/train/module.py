@@ -1,0 +1,155 @@
+"""The LightningModule that trains a :class:`dermkit.models.Classifier` with the config's loss,
+mixup/cutmix, EMA of the weights and debiasing method.
+
+Validation logs ``val_loss``, ``val_acc``, ``val_bal_acc`` (balanced accuracy: the mean of the
+per-class recalls, the ISIC challenge metric) and ``val_auc`` (macro one-vs-rest AUC), computed
+with torchmetrics on the EMA weights when ``ema`` is on.
+
+Example:
+    >>> module = ClassifierModule(create_classifier("resnet18", 7), TrainConfig())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import lightning.pytorch as pl
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dermkit.models.classifier import Classifier
+from dermkit.train.config import TrainConfig
+from dermkit.train.debias import AdversarialHeads, GroupDRO, ToneTwins, circle_loss
+from dermkit.train.losses import classification_loss, soft_targets
+
+
+class ClassifierModule(pl.LightningModule):
+    """Training and validation steps for a classifier.
+
+    ``class_weights`` (a ``C`` tensor) weights the loss when ``config.class_weights``;
+    ``adversarial_targets`` maps each adversarial head to its number of outputs;
+    ``num_groups`` sizes group DRO.
+    """
+
+    def __init__(
+        self,
+        model: Classifier,
+        config: TrainConfig,
+        class_weights: torch.Tensor | None = None,
+        adversarial_targets: Mapping[str, int] | None = None,
+        num_groups: int = 0,
+    ) -> None:
+        super().__init__()
+        import torchmetrics
+        from timm.utils import ModelEmaV3
+
+        self.config = config
+        self.num_classes = model.head[-1].out_features
+        if config.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        self.model = model
+        self.ema = ModelEmaV3(model, decay=config.ema, use_warmup=True) if config.ema else None
+        if config.compile:
+            self.model.compile()
+        self.register_buffer("class_weights", class_weights if class_weights is not None else torch.ones(self.num_classes), persistent=False)
+        self.use_class_weights = class_weights is not None
+        self.adversary = AdversarialHeads(model.num_features, adversarial_targets, scale=1.0) if config.debias == "adversarial" and adversarial_targets else None
+        self.dro = GroupDRO(num_groups, config.dro_eta) if config.debias == "group_dro" else None
+        self.twins = ToneTwins(config.mean, config.std, config.circle_ita_range, seed=config.seed) if config.debias == "circle" else None
+        self.mixup = None
+        if config.mixup or config.cutmix:
+            from timm.data import Mixup
+
+            self.mixup = Mixup(mixup_alpha=config.mixup, cutmix_alpha=config.cutmix, label_smoothing=config.label_smoothing, num_classes=self.num_classes)
+        metrics = {
+            "val_acc": torchmetrics.classification.MulticlassAccuracy(self.num_classes, average="micro"),
+            "val_bal_acc": torchmetrics.classification.MulticlassAccuracy(self.num_classes, average="macro"),
+            "val_auc": torchmetrics.classification.MulticlassAUROC(self.num_classes, average="macro"),
+        }
+        self.val_metrics = torchmetrics.MetricCollection(metrics)
+
+    @property
+    def eval_model(self) -> Classifier:
+        """The weights to validate and export: the EMA copy when EMA is on."""
+        return self.ema.module if self.ema is not None else self.model
+
+    def _images(self, batch: Mapping[str, Any]) -> torch.Tensor:
+        x = batch["image"]
+        return x.contiguous(memory_format=torch.channels_last) if self.config.channels_last else x
+
+    def training_step(self, batch: Mapping[str, Any], batch_idx: int) -> torch.Tensor:
+        """Loss of one batch: classification (+ debiasing terms)."""
+        cfg = self.config
+        x, y = self._images(batch), batch["label"]
+        if self.mixup is not None:
+            x, targets = self.mixup(x, y)
+        else:
+            targets = soft_targets(y, self.num_classes, cfg.label_smoothing)
+        embedding = self.model.embed(x)
+        logits = self.model.classify(embedding, batch.get("meta"))
+        per_sample = classification_loss(logits, targets, self.class_weights if self.use_class_weights else None, cfg.focal_gamma if cfg.loss == "focal" else 0.0)
+        if self.dro is not None:
+            loss = self.dro(per_sample, batch["group"].clamp_min(0))
+        elif cfg.debias == "reweight":
+            weight = batch["weight"].to(per_sample)
+            loss = (per_sample * weight).sum() / weight.sum()
+        else:
+            loss = per_sample.mean()
+        self.log("train_cls_loss", loss, on_step=False, on_epoch=True, batch_size=len(y))
+        if self.twins is not None:
+            twin_embedding = self.model.embed(self.twins(x))
+            reg = circle_loss(embedding, twin_embedding)
+            self.log("train_circle", reg, on_step=False, on_epoch=True, batch_size=len(y))
+            loss = loss + cfg.debias_weight * reg
+        if self.adversary is not None:
+            adv = self.adversary.loss(self.adversary(embedding), {n: batch[f"adv:{n}"] for n in self.adversary.names})
+            self.log("train_adversary", adv, on_step=False, on_epoch=True, batch_size=len(y))
+            loss = loss + cfg.debias_weight * adv
+        self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(y))
+        return loss
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        """Update the EMA weights after each optimiser step."""
+        if self.ema is not None:
+            self.ema.update(self.model, step=self.global_step)
+
+    def validation_step(self, batch: Mapping[str, Any], batch_idx: int) -> None:
+        """Accumulate validation loss and metrics."""
+        y = batch["label"]
+        logits = self.eval_model(self._images(batch), batch.get("meta")).float()
+        self.log("val_loss", F.cross_entropy(logits, y), on_epoch=True, prog_bar=True, batch_size=len(y), sync_dist=True)
+        self.val_metrics.update(logits.softmax(dim=1), y)
+
+    def on_validation_epoch_end(self) -> None:
+        """Log the epoch's metrics (``val_acc``, ``val_bal_acc``, ``val_auc``)."""
+        self.log_dict(self.val_metrics.compute(), prog_bar=True)
+        self.val_metrics.reset()
+
+    def configure_optimizers(self) -> Any:
+        """timm's optimiser factory (no weight decay on norms and biases) + cosine with linear warmup per step."""
+        from timm.optim import create_optimizer_v2
+
+        cfg = self.config
+        trainable = nn.ModuleList([self.model] + ([self.adversary] if self.adversary is not None else []))
+        optimizer = create_optimizer_v2(trainable, cfg.optimizer, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        if cfg.scheduler == "none":
+            return optimizer
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        warmup = int(round(total * cfg.warmup_epochs / cfg.epochs))
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: cosine_with_warmup(step, total, warmup))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def cosine_with_warmup(step: int, total: int, warmup: int) -> float:
+    """Learning-rate factor: linear warmup over ``warmup`` steps, then cosine decay to 0 at ``total``.
+
+    Example:
+        >>> [round(cosine_with_warmup(s, 10, 2), 3) for s in (0, 1, 2, 6, 10)]
+        [0.333, 0.667, 1.0, 0.5, 0.0]
+    """
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.5 * (1.0 + math.cos(math.pi * progress))

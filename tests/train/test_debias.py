@@ -1,0 +1,91 @@
+"""Debiasing pieces: gradient reversal, adversarial heads, group DRO, CIRCLe twins, and one training step per method."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dermkit.imaging.skin_tone import measure_ita
+from dermkit.models import create_classifier
+from dermkit.train.config import TrainConfig
+from dermkit.train.debias import AdversarialHeads, GroupDRO, ToneTwins, circle_loss, grad_reverse
+from dermkit.train.module import ClassifierModule
+
+
+def test_gradient_reversal_flips_and_scales():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (grad_reverse(x, 0.3) * torch.tensor([1.0, -2.0])).sum().backward()
+    assert torch.allclose(x.grad, torch.tensor([-0.3, 0.6]))
+
+
+def test_adversarial_heads_ignore_unknown_attributes():
+    torch.manual_seed(0)
+    heads = AdversarialHeads(8, {"skin_tone": 6, "artifact:ruler": 1})
+    emb = torch.randn(4, 8)
+    out = heads(emb)
+    full = heads.loss(out, {"skin_tone": torch.tensor([0, 1, -1, -1]), "artifact:ruler": torch.tensor([1.0, 0.0, -1.0, -1.0])})
+    first_two = heads.loss({k: v[:2] for k, v in out.items()}, {"skin_tone": torch.tensor([0, 1]), "artifact:ruler": torch.tensor([1.0, 0.0])})
+    assert torch.isclose(full, first_two)
+
+
+def test_group_dro_moves_weight_to_the_worst_group():
+    dro = GroupDRO(3, eta=0.5)
+    for _ in range(20):
+        dro(torch.tensor([0.1, 0.1, 2.0, 0.5]), torch.tensor([0, 0, 1, 2]))
+    assert dro.q.argmax().item() == 1 and dro.q[1] > 0.9
+    assert torch.isclose(dro.q.sum(), torch.tensor(1.0))
+
+
+def test_circle_loss_is_zero_for_identical_embeddings():
+    e = torch.randn(3, 5)
+    assert circle_loss(e, e).item() == 0.0
+    assert circle_loss(e, e + torch.tensor([3.0, 4.0, 0, 0, 0])).item() == pytest.approx(5.0)
+
+
+def test_tone_twins_change_skin_tone_and_keep_shape():
+    mean, std = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
+    img = np.full((32, 32, 3), (200, 160, 130), np.uint8)
+    img[12:20, 12:20] = (90, 50, 40)
+    x = ((torch.from_numpy(img).permute(2, 0, 1).float() / 255 - 0.5) / 0.25)[None]
+    twins = ToneTwins(mean, std, ita_range=(-30.0, -30.0), seed=0)(x)
+    assert twins.shape == x.shape
+    back = ((twins[0] * 0.25 + 0.5) * 255).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
+    assert measure_ita(img).ita > 20 and abs(measure_ita(back).ita + 30) < 3
+
+
+def _batch(n=8, size=32):
+    g = torch.Generator().manual_seed(0)
+    return {
+        "image": torch.randn(n, 3, size, size, generator=g),
+        "label": torch.tensor([0, 1] * (n // 2)),
+        "adv:skin_tone": torch.tensor([0, 4, -1, 1] * (n // 4)),
+        "adv:artifact:ruler": torch.tensor([1.0, 0.0, -1.0, 0.0] * (n // 4)),
+        "group": torch.tensor([0, 1, 2, 3] * (n // 4)),
+        "weight": torch.rand(n, generator=g) + 0.5,
+        "meta": torch.rand(n, 6, generator=g),
+    }
+
+
+@pytest.mark.parametrize("options", [
+    {"debias": "circle"},
+    {"debias": "adversarial", "adversarial_targets": ("skin_tone", "artifact:ruler")},
+    {"debias": "reweight"},
+    {"debias": "group_dro", "loss": "focal"},
+    {"mixup": 0.4, "cutmix": 1.0, "class_weights": True, "label_smoothing": 0.1, "metadata": True},
+])
+def test_training_step_of_every_method_backpropagates(options):
+    torch.manual_seed(0)
+    cfg = TrainConfig(model="test_resnet", **options)
+    model = create_classifier("test_resnet", 2, metadata_dim=6 if cfg.metadata else 0)
+    adv = {t: (6 if t == "skin_tone" else 1) for t in cfg.adversarial_targets} if cfg.debias == "adversarial" else None
+    module = ClassifierModule(model, cfg, class_weights=torch.tensor([1.0, 2.0]) if cfg.class_weights else None, adversarial_targets=adv, num_groups=4)
+    module.log = lambda *a, **k: None  # no Trainer attached
+    loss = module.training_step(_batch(), 0)
+    assert torch.isfinite(loss) and loss.ndim == 0
+    loss.backward()
+    assert next(model.backbone.parameters()).grad.abs().sum() > 0
+    if module.adversary is not None:
+        assert all(p.grad is not None for p in module.adversary.parameters())
+    if module.dro is not None:
+        assert not torch.allclose(module.dro.q, torch.full((4,), 0.25))

@@ -1,0 +1,108 @@
+"""fit end to end on tiny images: run folder contents, predict, resume, Ctrl-C, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import lightning.pytorch as pl
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dermkit.errors import ConfigError, DataError
+from dermkit.models import load_classifier
+from dermkit.predict import predict
+from dermkit.train import TrainConfig, fit
+
+
+def test_fit_writes_a_loadable_run_and_predict_reads_it(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    result = fit(lesion_cases, {**fast, "epochs": 2, "ema": 0.9}, run)
+    assert {p.name for p in run.iterdir()} >= {"model.safetensors", "config.json", "history.csv", "loss_curve.png", "checkpoints"}
+    config = json.loads((run / "config.json").read_text())
+    assert config["classes"] == ["melanoma", "nevus"] and config["input_size"] == 32
+    assert config["train_config"]["ema"] == 0.9 and config["best"]["metric"] == "val_bal_acc"
+    history = pd.read_csv(run / "history.csv")
+    assert list(history["epoch"]) == [0, 1] and {"train_loss", "val_loss", "val_bal_acc", "val_auc"} <= set(history.columns)
+    assert result.best_value == pytest.approx(history["val_bal_acc"].max())
+    # the exported model is the best epoch's (EMA) model: predicting the val cases reproduces its accuracy
+    val = lesion_cases[lesion_cases["split"] == "val"]
+    preds = predict(run, val, embeddings=True, tta=True)
+    assert list(preds.columns[:4]) == ["case_id", "pred", "prob_melanoma", "prob_nevus"]
+    assert np.allclose(preds[["prob_melanoma", "prob_nevus"]].sum(axis=1), 1.0, atol=1e-5)
+    assert preds.filter(like="emb_").shape[1] == load_classifier(run).num_features
+    plain = predict(run, val)
+    balanced = np.mean([(plain["pred"][val["diagnosis"].values == c] == c).mean() for c in ("melanoma", "nevus")])
+    assert balanced == pytest.approx(result.best_value, abs=1e-6)
+
+
+def test_resume_continues_the_history(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    fit(lesion_cases, fast, run)
+    with pytest.raises(ConfigError, match="already holds a run"):
+        fit(lesion_cases, fast, run)
+    fit(lesion_cases, {**fast, "epochs": 2}, run, resume=True)
+    history = pd.read_csv(run / "history.csv")
+    assert list(history["epoch"]) == [0, 1]
+    assert history["step"].tolist() == [3, 6]  # 24 training cases / batch 8
+
+
+class _Interrupt(pl.Callback):
+    def on_train_epoch_start(self, trainer, pl_module):
+        if trainer.current_epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_leaves_the_last_good_model(lesion_cases, tmp_path, monkeypatch, fast):
+    import signal
+
+    monkeypatch.setattr(signal, "signal", lambda *a: None)  # Lightning ignores further Ctrl-C; keep the test process's handler
+    original = pl.Trainer.__init__
+
+    def with_interrupt(self, *args, callbacks=(), **kw):
+        original(self, *args, callbacks=[*callbacks, _Interrupt()], **kw)
+
+    monkeypatch.setattr(pl.Trainer, "__init__", with_interrupt)
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        fit(lesion_cases, {**fast, "epochs": 3}, run)
+    model = load_classifier(run)  # epoch 0's export is whole
+    assert model.run_config["best"]["epoch"] == 0
+    assert len(pd.read_csv(run / "history.csv")) == 1
+
+
+def test_one_class_is_a_clear_error(lesion_cases, tmp_path, fast):
+    one = lesion_cases.assign(diagnosis="nevus")
+    with pytest.raises(DataError, match="single class 'nevus'"):
+        fit(one, fast, tmp_path / "run")
+
+
+def test_missing_image_is_a_clear_error(lesion_cases, tmp_path, fast):
+    lesion_cases.loc[3, "image_path"] = str(tmp_path / "gone.png")
+    with pytest.raises(DataError, match="1 image file\\(s\\) missing, first: .*gone.png \\(case 'c3'\\)"):
+        fit(lesion_cases, fast, tmp_path / "run")
+    with pytest.raises(DataError, match="gone.png"):
+        predict_missing = lesion_cases.iloc[[3]]
+        from dermkit.predict import check_images_exist
+
+        check_images_exist(predict_missing)
+
+
+def test_bad_options_are_named(lesion_cases, tmp_path, fast):
+    with pytest.raises(ConfigError, match="epoch \\(did you mean epochs\\?\\)"):
+        fit(lesion_cases, {"epoch": 2}, tmp_path / "run")
+    with pytest.raises(ConfigError, match="debias must be one of"):
+        TrainConfig(debias="magic")
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        fit(lesion_cases, fast, tmp_path / "run", resume=True)
+
+
+def test_yaml_config_and_overrides(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("model: resnet10t\nepochs: 4\naugment:\n  rotate: 0\n")
+    cfg = TrainConfig.from_yaml(path, epochs=2)
+    assert (cfg.model, cfg.epochs, cfg.augment) == ("resnet10t", 2, {"rotate": 0})
+    path.write_text("epochs: [1\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        TrainConfig.from_yaml(path)

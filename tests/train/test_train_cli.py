@@ -1,0 +1,38 @@
+"""`dermkit train` and `dermkit predict` from the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from dermkit.cases import save_cases
+
+
+def _dermkit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from dermkit.cli import main; main()", *args], capture_output=True, text=True)
+
+
+def test_train_then_predict(lesion_cases, tmp_path):
+    cases = save_cases(lesion_cases, tmp_path / "cases.parquet")
+    (tmp_path / "run.yaml").write_text("model: test_resnet\nimage_size: 32\nbatch_size: 8\nprogress: false\n")
+    run = tmp_path / "run"
+    done = _dermkit("train", "--cases", str(cases), "--config", str(tmp_path / "run.yaml"), "--epochs", "1", "--set", "augment={rotate: 0}", "--loss", "focal", "-o", str(run))
+    assert done.returncode == 0, done.stderr
+    assert "best val_bal_acc" in done.stdout
+    out = tmp_path / "preds.csv"
+    done = _dermkit("predict", str(run), str(cases), "-o", str(out), "--tta")
+    assert done.returncode == 0, done.stderr
+    preds = pd.read_csv(out)
+    assert list(preds.columns) == ["case_id", "pred", "prob_melanoma", "prob_nevus"] and len(preds) == len(lesion_cases)
+
+
+def test_cli_errors_are_one_line(lesion_cases, tmp_path):
+    one = save_cases(lesion_cases.assign(diagnosis="nevus"), tmp_path / "one.parquet")
+    done = _dermkit("train", "--cases", str(one), "--model", "test_resnet", "-o", str(tmp_path / "run"))
+    assert done.returncode == 1 and "single class 'nevus'" in done.stderr and "Traceback" not in done.stderr
+    done = _dermkit("predict", str(tmp_path / "nowhere"), str(one), "-o", str(tmp_path / "p.parquet"))
+    assert done.returncode == 1 and "run folder not found" in done.stderr
+    done = _dermkit("train", "--cases", str(one), "--set", "epochz=3", "-o", str(tmp_path / "run"))
+    assert done.returncode == 1 and "did you mean epochs" in done.stderr
