@@ -27,9 +27,10 @@ def test_smoothing_removes_a_spur_and_keeps_the_body():
     prob = np.zeros((30, 30))
     prob[5:25, 5:25] = 0.9
     prob[14:16, 25:29] = 0.9  # a 2-px wide spur
-    out = postprocess(prob, Postprocessing(smooth_radius=2))
+    out = postprocess(prob, Postprocessing(smooth_radius=2 * 256 / 30))  # a 2-px disk at 30 px
     assert not out[14:16, 26:29].any()
     assert out[6:24, 6:24].all()
+    assert postprocess(prob, Postprocessing(smooth_radius=2)).sum() == prob.astype(bool).sum()  # < 1 px at 30 px: off
 
 
 def test_empty_stays_empty():

@@ -38,7 +38,7 @@ def train_cmd(
     threshold: float = typer.Option(0.5, help="Post-process: probability threshold."),
     largest_component: bool = typer.Option(True, help="Post-process: keep the largest connected component."),
     fill_holes: bool = typer.Option(True, help="Post-process: fill holes."),
-    smooth_radius: int = typer.Option(0, help="Post-process: opening + closing disk radius in px (0: off)."),
+    smooth_radius: float = typer.Option(0.0, help="Post-process: opening + closing disk radius in px at a 256-px short side, scaled with the image (0: off)."),
     accelerator: str = typer.Option("auto", help="Lightning accelerator (cpu, gpu, auto)."),
     devices: str = typer.Option("auto", help="Lightning devices (auto, 1, 2, ...)."),
     precision: str = typer.Option("32-true", help="Lightning precision (32-true, bf16-mixed, 16-mixed)."),
@@ -68,7 +68,7 @@ def predict_cmd(
     threshold: Optional[float] = typer.Option(None, help="Override the run's probability threshold."),
     largest_component: Optional[bool] = typer.Option(None, "--largest-component/--no-largest-component", help="Override: keep the largest component."),
     fill_holes: Optional[bool] = typer.Option(None, "--fill-holes/--no-fill-holes", help="Override: fill holes."),
-    smooth_radius: Optional[int] = typer.Option(None, help="Override: smoothing disk radius in px."),
+    smooth_radius: Optional[float] = typer.Option(None, help="Override: smoothing disk radius (px at a 256-px short side)."),
     batch_size: int = typer.Option(8),
     device: str = typer.Option("cpu", help="torch device (cpu, cuda)."),
 ) -> None:

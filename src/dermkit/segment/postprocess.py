@@ -10,7 +10,7 @@ an empty mask, and :func:`dermkit.evaluate.segmentation.jaccard` scores it 0 aga
 
 Example:
     >>> prob = np.zeros((9, 9)); prob[1:4, 1:4] = 0.9; prob[5:9, 5:9] = 0.8; prob[6, 6] = 0.1
-    >>> postprocess(prob, Postprocessing()).sum()   # the bigger square, its hole filled
+    >>> int(postprocess(prob, Postprocessing()).sum())   # the bigger square, its hole filled
     16
 """
 
@@ -26,12 +26,17 @@ from dermkit.errors import ConfigError, DataError
 
 @dataclass(frozen=True)
 class Postprocessing:
-    """Which post-processing steps run. ``smooth_radius`` is in pixels of the output mask (0 = off)."""
+    """Which post-processing steps run.
+
+    ``smooth_radius`` is the disk radius in pixels for an image whose short side is 256 px; it
+    scales with the image (10 px at 1024 px for ``smooth_radius=2.5``), so one setting suits
+    every resolution. 0 switches smoothing off.
+    """
 
     threshold: float = 0.5
     largest_component: bool = True
     fill_holes: bool = True
-    smooth_radius: int = 0
+    smooth_radius: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -76,7 +81,7 @@ def postprocess(prob: np.ndarray, settings: Postprocessing = Postprocessing()) -
     Probabilities outside [0, 1] (e.g. raw logits) raise :class:`DataError`.
 
     Example:
-        >>> postprocess(np.full((4, 4), 0.7), Postprocessing(largest_component=False)).all()
+        >>> bool(postprocess(np.full((4, 4), 0.7), Postprocessing(largest_component=False)).all())
         True
     """
     from scipy import ndimage
@@ -92,8 +97,9 @@ def postprocess(prob: np.ndarray, settings: Postprocessing = Postprocessing()) -
         mask = largest_component(mask)
     if settings.fill_holes:
         mask = ndimage.binary_fill_holes(mask)
-    if settings.smooth_radius:
-        footprint = disk(settings.smooth_radius)
+    radius = int(round(settings.smooth_radius * min(p.shape) / 256.0))
+    if settings.smooth_radius and radius >= 1:
+        footprint = disk(radius)
         mask = closing(opening(mask, footprint), footprint).astype(bool)
         if settings.largest_component:
             mask = largest_component(mask)

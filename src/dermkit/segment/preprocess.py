@@ -82,7 +82,7 @@ def preprocess_image(image: np.ndarray, settings: Preprocessing) -> np.ndarray:
     """Apply the steps switched on in ``settings`` to one RGB uint8 image.
 
     Example:
-        >>> preprocess_image(np.zeros((8, 8, 3), np.uint8), Preprocessing()).sum()
+        >>> int(preprocess_image(np.zeros((8, 8, 3), np.uint8), Preprocessing()).sum())
         0
     """
     out = image
