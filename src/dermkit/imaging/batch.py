@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -52,7 +53,9 @@ def _parallel(fn: Callable[[Any], Any], jobs: list[Any], workers: int, label: st
                 bar.advance(task)
                 yield r
             return
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init_worker) as pool:
+        # spawn, not fork: a forked child deadlocks on OpenCV/torch thread pools started by the parent.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context, initializer=_init_worker) as pool:
             try:
                 for r in pool.map(fn, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
                     bar.advance(task)

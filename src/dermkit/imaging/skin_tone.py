@@ -38,7 +38,6 @@ import cv2
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.stats import trim_mean
-from skimage.filters import threshold_otsu
 
 from dermkit.errors import ConfigError
 from dermkit.imaging._checks import check_image, check_mask
@@ -47,6 +46,7 @@ from dermkit.imaging.hair import hair_mask
 from dermkit.imaging.ita import FITZPATRICK_SCHEMES, ita_category, ita_from_lab, ita_to_fitzpatrick
 
 MIN_SIDE = 8  # smaller images cannot be told apart into skin, lesion and border
+MAX_PIXELS = 4096  # skin pixels aggregated at most (an even subsample of more)
 
 
 @dataclass(frozen=True)
@@ -110,15 +110,19 @@ def _dark_border_regions(L: np.ndarray, valid: np.ndarray, ratio: float) -> np.n
         return dark.astype(bool)
     dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _ellipse(max(3, _odd(min(L.shape) / 40))))
     _, labels = cv2.connectedComponents(dark, connectivity=8)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    border = border[border > 0]
-    corners = np.isin(labels, border).astype(np.uint8)
+    on_border = np.zeros(int(labels.max()) + 1, np.uint8)
+    on_border[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = 1
+    on_border[0] = 0
+    corners = on_border[labels]
     return cv2.dilate(corners, _ellipse(max(3, _odd(min(L.shape) / 32)))).astype(bool)  # their soft rim
 
 
 def _glare(rgb: np.ndarray, lab: np.ndarray) -> np.ndarray:
     """Near-white pixels (L* > 92 with chroma < 8, or all channels >= 250), widened by 2 pixels."""
-    glare = ((lab[:, :, 0] > 92.0) & (np.hypot(lab[:, :, 1], lab[:, :, 2]) < 8.0)) | (rgb.min(axis=2) >= 250)
+    glare = lab[:, :, 0] > 92.0
+    if glare.any():
+        glare[glare] = np.hypot(lab[:, :, 1][glare], lab[:, :, 2][glare]) < 8.0
+    glare |= cv2.inRange(rgb, (250, 250, 250), (255, 255, 255)) > 0
     if not glare.any():
         return glare
     return cv2.dilate(glare.astype(np.uint8), _ellipse(5)).astype(bool)
@@ -151,7 +155,9 @@ def estimate_lesion_mask(
     values = smooth[valid]
     if float(values.max() - values.min()) < min_contrast:
         return np.zeros(L.shape, bool)
-    dark = (smooth <= threshold_otsu(values, nbins=128)) & valid
+    levels = np.clip(values * 2.55, 0, 255).astype(np.uint8).reshape(-1, 1)  # L* in 256 levels
+    t, _ = cv2.threshold(levels, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark = (smooth * 2.55 < t + 1) & valid
     bright = valid & ~dark
     if not dark.any() or bright.sum() < min_skin_share * valid.sum():
         return np.zeros(L.shape, bool)
@@ -282,6 +288,8 @@ def measure_ita(
     if n == 0:
         return ToneEstimate(float("nan"), None, None, False, 0, 0.0, float("nan"), float("nan"), method)
     L, b = lab[:, :, 0][keep], lab[:, :, 2][keep]
+    if n > MAX_PIXELS:  # an even subsample: the statistics move by hundredths of a degree
+        L, b = L[:: n // MAX_PIXELS], b[:: n // MAX_PIXELS]
     ita = float(AGGREGATIONS[method](ita_from_lab(L, b), L, b))
     return ToneEstimate(
         ita=ita,
