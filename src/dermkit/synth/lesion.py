@@ -239,7 +239,7 @@ def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> N
     d0 = 1.0 + 2.2 * darkness
     zones = cv.noise(r * 0.9, 2)
     base = inside * np.clip(1.0 + (0.5 + 0.6 * variegation) * zones, 0.15, 2.5) * (1.0 + 0.2 * cv.grain())
-    cv.blood(inside * rng.uniform(0.2, 0.8) * np.clip(1.0 - zones, 0, 2))
+    cv.blood(inside * rng.uniform(0.1, 0.8) * variegation * np.clip(1.0 - zones, 0, 2))
     cv.pigment(d0 * 0.6 * base, ("light_brown", "dark_brown"))
     # Atypical network: irregular cells, thick dark lines, broken in places.
     net = _network(cv, cell=float(np.clip(6.5 * cv.px, 3.5, r / 3)), width=rng.uniform(0.8, 1.3), jitter=1.0)
@@ -248,23 +248,23 @@ def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> N
     cv.structures.add("atypical_network")
     # Irregular dots and globules, crowded in one off-centre region towards the rim.
     side = np.cos(cv.shape.theta - rng.uniform(-np.pi, np.pi)).clip(0, 1)
-    pts = cv.points(int(rng.integers(15, 60)), inside * side * (rn > 0.4))
+    pts = cv.points(int(5 + rng.integers(0, 50) * variegation), inside * side * (rn > 0.4))
     dots = cv.dots(pts, rng.uniform(0.8, 3.0, len(pts)) * cv.px)
     cv.pigment(4.5 * dots * inside, ("black",))
     cv.structures.add("irregular_globules")
-    if rng.random() < 0.5 + 0.3 * variegation:  # streaks / pseudopods on part of the border
+    if rng.random() < 0.15 + 0.6 * variegation:  # streaks / pseudopods on part of the border
         _streaks(cv, n=int(rng.integers(6, 18)), colour_density=2.5)
-    if rng.random() < 0.35 + 0.5 * variegation:  # blue-white veil
+    if rng.random() < 0.1 + 0.7 * variegation:  # blue-white veil
         cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.85), scale=r, threshold=0.3), 2.0), strength=rng.uniform(0.4, 0.7))
         cv.paint("white", blur(cv.blob(inside * (rn < 0.8), scale=r, threshold=0.9), 2.0), strength=0.2)
         cv.structures.add("blue_white_veil")
-    if rng.random() < 0.4:  # regression: white scar-like area with grey peppering
+    if rng.random() < 0.1 + 0.4 * variegation:  # regression: white scar-like area with grey peppering
         area = blur(cv.blob(inside * (rn < 0.9), scale=r * 0.7, threshold=0.7), 2.0)
         cv.paint("white", blur(area, 1.5), strength=0.45)
         pts = cv.points(int(area.sum() / 12) + 1, area)
         cv.paint("blue_grey", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.5) * area, strength=0.8)
         cv.structures.add("regression")
-    if rng.random() < 0.5:  # black blotch off centre
+    if rng.random() < 0.15 + 0.5 * variegation:  # black blotch off centre
         cv.pigment(3.5 * blur(cv.blob(inside * (rn < 0.8), scale=r * 0.6, threshold=1.0), 2.5), ("black",))
     if rng.random() < 0.3:  # pink areas with atypical (dotted, irregular) vessels
         cv.paint("pink", blur(cv.blob(inside, scale=r, threshold=0.6), 3.0), strength=0.3)

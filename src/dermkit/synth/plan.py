@@ -106,6 +106,10 @@ def _tone_ita(weights: dict[str, float], rng: np.random.Generator) -> float:
 
 def _lesion_params(diagnosis: str, rng: np.random.Generator, preset: Preset, size: int, base: dict[str, Any], signature: dict[str, Any] | None) -> CaseParams:
     (r, a, b, d, v) = _MORPHOLOGY[diagnosis]
+    if diagnosis in ("melanoma", "nevus") and rng.random() < preset.hard_case_rate:
+        other = _MORPHOLOGY["nevus" if diagnosis == "melanoma" else "melanoma"]
+        r, a, b = other[0], other[1], other[2]  # early melanoma: small and regular; atypical nevus: large, irregular
+        v = other[4] if diagnosis == "melanoma" else v
     radius = rng.uniform(*r) * preset.radius_scale
     params: dict[str, Any] = dict(
         diagnosis=diagnosis,

@@ -7,8 +7,9 @@ with any field overridden (``hair_rate=0.8`` is a shortcut for one entry of ``ar
   moderate artifact rates;
 - ``isic-like``: ISIC/HAM10000 class imbalance (two thirds nevi), mostly light skin, ISIC-like
   artifact rates (calibrated in ``benchmarks/synth_calibration.py``);
-- ``spurious-ruler``: melanoma vs nevus, rulers mostly on melanomas in train/val, on half of
-  every class in test (so a model that learned the ruler loses accuracy there);
+- ``spurious-ruler``: melanoma vs nevus (half of them hard cases: early melanomas, atypical
+  nevi), rulers mostly on melanomas in train/val, on half of every class in test (so a model
+  that learned the ruler loses accuracy there);
 - ``skin-tone-shift``: train/val on very light and light skin only, test across all six groups.
 
 Example:
@@ -45,6 +46,9 @@ class Preset:
     ugly_duckling_rate: float = 0.3
     """Probability that a patient with 3+ lesions gets a planted ugly duckling among similar nevi."""
     split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    hard_case_rate: float = 0.1
+    """Share of melanomas drawn with a nevus's shape and few colours (early, featureless
+    melanoma) and of nevi drawn with a melanoma's asymmetry and border (atypical nevi)."""
     radius_scale: float = 1.0
     """Multiplies every lesion radius (calibrated against ISIC lesion area fractions)."""
 
@@ -66,6 +70,7 @@ class Preset:
                     raise ConfigError(f"{self.name}: unknown class {cls!r} in spurious[{name!r}]")
                 _rate(f"{self.name}: spurious[{name!r}][{cls!r}]", rate)
         _rate(f"{self.name}: ugly_duckling_rate", self.ugly_duckling_rate)
+        _rate(f"{self.name}: hard_case_rate", self.hard_case_rate)
         lo, hi = self.lesions_per_patient
         if not 1 <= lo <= hi:
             raise ConfigError(f"{self.name}: lesions_per_patient must be (min, max) with 1 <= min <= max, got {self.lesions_per_patient}")
@@ -125,6 +130,7 @@ PRESETS: dict[str, Preset] = {
         class_weights={"melanoma": 1.0, "nevus": 1.0},
         artifact_rates={**_MODERATE, "ruler": 0.5},
         spurious={"ruler": {"melanoma": 0.9, "nevus": 0.1}},
+        hard_case_rate=0.5,  # melanoma vs nevus is then not trivial, as in life, and a shortcut pays
     ),
     "skin-tone-shift": Preset(
         "skin-tone-shift",
