@@ -52,8 +52,8 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 }
 """Dermoscopic colours (sRGB) used by the overlays; the browns come from melanin absorption."""
 
-K_LESION_MELANIN = np.array([0.45, 0.78, 1.35], np.float32)
-"""Melanin absorption of lesional pigment: the unflattened lambda^-3.5 law, for the saturated
+K_LESION_MELANIN = np.array([0.50, 0.80, 1.28], np.float32)
+"""Melanin absorption of lesional pigment: steeper than the skin's (closer to lambda^-3.5), for the saturated
 orange-to-dark browns of nests of melanocytes (the skin model's is flatter)."""
 
 DIAGNOSIS_PATTERNS: tuple[str, ...] = ("melanoma", "nevus", "bcc", "akiec", "bkl", "df", "vasc")
@@ -129,7 +129,7 @@ def lesion_shape(
     bins = ((theta + np.pi) * (1024 / (2 * np.pi))).astype(np.int32) % 1024
     rnorm = r / (radius_px * profile[bins])
     # Every outline is a little ragged at fine scale (as traced by hand); irregular ones much more.
-    rnorm += (0.025 + border_irregularity * 0.08) * fractal_noise(size, rng, scale=max(radius_px / 2, 4), octaves=4)
+    rnorm += (0.04 + border_irregularity * 0.08) * fractal_noise(size, rng, scale=max(radius_px / 2, 4), octaves=4)
     rnorm = rnorm.astype(np.float32)
     return LesionShape(mask=rnorm < 1.0, rnorm=rnorm, theta=theta.astype(np.float32), radius_px=radius_px, centre_px=(cx, cy))
 
@@ -208,7 +208,7 @@ class _Canvas:
 
 def _base_profile(cv: _Canvas, variegation: float, scale: float) -> np.ndarray:
     mottle = cv.noise(scale, 3)
-    return cv.inside * (1.0 + 0.25 * (1.0 - cv.shape.rnorm.clip(0, 1) ** 2)) * (1.0 + variegation * 0.45 * mottle)
+    return cv.inside * (1.0 + 0.45 * (1.0 - cv.shape.rnorm.clip(0, 1) ** 2)) * (1.0 + (0.1 + variegation * 0.5) * mottle)
 
 
 def _network(cv: _Canvas, cell: float, width: float, jitter: float) -> np.ndarray:
@@ -218,7 +218,7 @@ def _network(cv: _Canvas, cell: float, width: float, jitter: float) -> np.ndarra
 def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     r = cv.shape.radius_px
     d0 = 0.6 + 2.0 * darkness
-    base = _base_profile(cv, variegation * 0.5, r) * (1.0 + 0.15 * cv.grain())
+    base = _base_profile(cv, variegation * 0.7, r) * (1.0 + 0.35 * cv.grain())
     cv.blood(cv.inside * cv.rng.uniform(0.0, 0.3))
     cv.pigment(d0 * 0.55 * base, ("light_brown",) if d0 < 2.0 else ("light_brown", "dark_brown"))
     if style == "reticular":
@@ -238,7 +238,7 @@ def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> N
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     d0 = 1.0 + 2.2 * darkness
     zones = cv.noise(r * 0.9, 2)
-    base = inside * np.clip(1.0 + (0.5 + 0.6 * variegation) * zones, 0.15, 2.5) * (1.0 + 0.2 * cv.grain())
+    base = inside * np.clip(1.0 + (0.5 + 0.6 * variegation) * zones, 0.15, 2.5) * (1.0 + 0.35 * cv.grain())
     cv.blood(inside * rng.uniform(0.1, 0.8) * variegation * np.clip(1.0 - zones, 0, 2))
     cv.pigment(d0 * 0.6 * base, ("light_brown", "dark_brown"))
     # Atypical network: irregular cells, thick dark lines, broken in places.

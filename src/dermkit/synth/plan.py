@@ -40,10 +40,11 @@ for _bound, _name in ITA_CATEGORIES:
     TONE_ITA_RANGES[_name] = (max(_bound, ITA_LIMITS[0] + 5.0), _upper)
     _upper = _bound
 
-# Per diagnosis: (radius, asymmetry, border irregularity, darkness, variegation) ranges, uniform.
+# Per diagnosis: (radius, asymmetry, border irregularity, darkness, variegation) ranges; radius
+# log-uniform, the others uniform.
 _MORPHOLOGY: dict[str, tuple[tuple[float, float], ...]] = {
     "melanoma": ((0.16, 0.34), (0.45, 1.0), (0.4, 0.9), (0.3, 1.0), (0.5, 1.0)),
-    "nevus": ((0.08, 0.26), (0.0, 0.25), (0.0, 0.25), (0.1, 0.8), (0.0, 0.3)),
+    "nevus": ((0.05, 0.32), (0.0, 0.25), (0.0, 0.25), (0.1, 0.8), (0.0, 0.5)),
     "bcc": ((0.12, 0.30), (0.2, 0.6), (0.2, 0.5), (0.2, 0.7), (0.2, 0.6)),
     "akiec": ((0.12, 0.28), (0.2, 0.5), (0.3, 0.6), (0.1, 0.5), (0.2, 0.5)),
     "bkl": ((0.12, 0.30), (0.1, 0.5), (0.2, 0.6), (0.2, 0.9), (0.2, 0.6)),
@@ -104,13 +105,17 @@ def _tone_ita(weights: dict[str, float], rng: np.random.Generator) -> float:
     return float(rng.uniform(lo + 0.5, hi - 0.5))
 
 
+def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
 def _lesion_params(diagnosis: str, rng: np.random.Generator, preset: Preset, size: int, base: dict[str, Any], signature: dict[str, Any] | None) -> CaseParams:
     (r, a, b, d, v) = _MORPHOLOGY[diagnosis]
     if diagnosis in ("melanoma", "nevus") and rng.random() < preset.hard_case_rate:
         other = _MORPHOLOGY["nevus" if diagnosis == "melanoma" else "melanoma"]
         r, a, b = other[0], other[1], other[2]  # early melanoma: small and regular; atypical nevus: large, irregular
         v = other[4] if diagnosis == "melanoma" else v
-    radius = rng.uniform(*r) * preset.radius_scale
+    radius = _log_uniform(rng, *r) * preset.radius_scale  # lesion areas are log-spread, as in ISIC
     params: dict[str, Any] = dict(
         diagnosis=diagnosis,
         radius=float(min(radius, 0.45)),
@@ -126,7 +131,7 @@ def _lesion_params(diagnosis: str, rng: np.random.Generator, preset: Preset, siz
         params.update(
             style=signature["style"],
             darkness=float(np.clip(signature["darkness"] + rng.normal(0, 0.05), 0, 1)),
-            radius=float(np.clip(signature["radius"] * rng.uniform(0.85, 1.15), 0.05, 0.45)),
+            radius=float(np.clip(signature["radius"] * preset.radius_scale * rng.uniform(0.85, 1.15), 0.03, 0.45)),
         )
     slack = max(0.0, 0.5 - params["radius"] * 1.3)
     params["centre"] = tuple(float(0.5 + np.clip(rng.normal(0, 0.05), -slack, slack)) for _ in range(2))
@@ -168,7 +173,7 @@ def plan_cases(preset: str | Preset = "balanced", n: int = 100, size: int = 256,
             sig_style = STYLES["nevus"][int(rng.integers(3))]
             info = patient_info[row.patient_id] = {
                 "base": {"ita": _tone_ita(dict(cfg.tones(row.split)), rng), "haemoglobin": float(rng.uniform(0.15, 0.45))},
-                "signature": {"style": sig_style, "darkness": float(rng.uniform(0.1, 0.7)), "radius": float(rng.uniform(0.08, 0.2))},
+                "signature": {"style": sig_style, "darkness": float(rng.uniform(0.1, 0.7)), "radius": _log_uniform(rng, *_MORPHOLOGY["nevus"][0])},
                 "hair": [(30, 22, 18), (55, 38, 28), (90, 62, 40), (15, 12, 12)][int(rng.integers(4))],
                 "age": float(np.clip(round(rng.normal(_AGE[row.diagnosis], 14)), 5, 90)),
                 "sex": "male" if rng.random() < 0.5 else "female",

@@ -121,7 +121,9 @@ PRESETS: dict[str, Preset] = {
         "isic-like",
         # HAM10000 class frequencies (Tschandl et al. 2018).
         class_weights={"nevus": 6705, "melanoma": 1113, "bkl": 1099, "bcc": 514, "akiec": 327, "vasc": 142, "df": 115},
-        tone_weights={"very_light": 0.45, "light": 0.35, "intermediate": 0.15, "tan": 0.04, "brown": 0.01, "dark": 0.0},
+        # Skin ITA and lesion size follow ISIC 2018 (benchmarks/synth_calibration.py).
+        tone_weights={"very_light": 0.6, "light": 0.2, "intermediate": 0.1, "tan": 0.07, "brown": 0.03, "dark": 0.0},
+        radius_scale=1.35,
         artifact_rates={"hair": 0.4, "ruler": 0.25, "ink": 0.05, "dark_corner": 0.35, "gel_bubble": 0.15, "glare": 0.05, "blur": 0.1, "colour_cast": 0.15},
         lesions_per_patient=(1, 4),
     ),
