@@ -3,7 +3,7 @@ component, hole filling and morphological smoothing (scikit-image / scipy).
 
 Each step can be switched off (:class:`Postprocessing`), so its effect can be measured alone.
 The steps run in the order threshold → largest component → hole filling → smoothing (an opening
-then a closing with a disk), then the largest component is taken again if smoothing split it.
+then a closing with a disk, OpenCV), then the largest component is taken again if smoothing split it.
 
 An empty result (no pixel above the threshold) stays empty: every step maps an empty mask to
 an empty mask, and :func:`dermkit.evaluate.segmentation.jaccard` scores it 0 against a lesion.
@@ -84,8 +84,8 @@ def postprocess(prob: np.ndarray, settings: Postprocessing = Postprocessing()) -
         >>> bool(postprocess(np.full((4, 4), 0.7), Postprocessing(largest_component=False)).all())
         True
     """
+    import cv2
     from scipy import ndimage
-    from skimage.morphology import closing, disk, opening
 
     p = np.asarray(prob, dtype=np.float32)
     if p.ndim != 2:
@@ -99,8 +99,9 @@ def postprocess(prob: np.ndarray, settings: Postprocessing = Postprocessing()) -
         mask = ndimage.binary_fill_holes(mask)
     radius = int(round(settings.smooth_radius * min(p.shape) / 256.0))
     if settings.smooth_radius and radius >= 1:
-        footprint = disk(radius)
-        mask = closing(opening(mask, footprint), footprint).astype(bool)
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        smooth = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, disk)
+        mask = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, disk, borderType=cv2.BORDER_REPLICATE) > 0
         if settings.largest_component:
             mask = largest_component(mask)
     return mask

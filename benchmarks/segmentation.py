@@ -1,0 +1,245 @@
+"""Segmentation benchmark: pre/post-processing ablation on real ISIC 2018 task 1, other-source
+tests, and the synthetic-to-real test.
+
+* Training data: the ISIC 2018 task 1 training set (2,594 pairs at 256 px) in ``--data``. No
+  patient ids are published for it, so the held-out part (15%) is split by image
+  (:func:`dermkit.cases.split_cases`, which groups by patient when it can).
+* Other-source tests: the ISIC 2017 validation/test pairs that are **not** in the 2018 set
+  (the overlapping ones are dropped), and the HAM10000 256-px subset with masks.
+* One training run per pre-processing setting (none, hair removal, shades-of-grey colour
+  constancy, CLAHE), each with the same wall-time budget; every run is scored under each
+  post-processing variant (threshold only, + each step, all). The run and post-processing with
+  the best thresholded Jaccard on the ISIC 2018 held-out part (never on the other-source tests)
+  is saved to ``OUT/run`` and scored per skin-tone group (ITA measured by dermkit.imaging).
+* Synthetic-to-real: a segmenter trained on ``dermkit.synth.generate`` images only, scored on
+  its own held-out synthetic images and on the real ISIC 2018 images.
+
+``--minutes`` is the total training budget, split equally over the runs. Writes
+``OUT/results.json`` and ``OUT/results.md``.
+
+Example:
+    python benchmarks/segmentation.py --out benchmarks/results/segmentation --minutes 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PRE_VARIANTS = {
+    "none": {},
+    "hair_removal": {"hair_removal": True},
+    "colour_constancy": {"colour_constancy": "shades_of_gray"},
+    "clahe": {"clahe": True},
+}
+SMOOTH = 3.0  # disk radius in px at a 256-px short side
+POST_VARIANTS = {
+    "threshold only": dict(largest_component=False, fill_holes=False, smooth_radius=0.0),
+    "+ largest component": dict(largest_component=True, fill_holes=False, smooth_radius=0.0),
+    "+ hole filling": dict(largest_component=False, fill_holes=True, smooth_radius=0.0),
+    "+ smoothing": dict(largest_component=False, fill_holes=False, smooth_radius=SMOOTH),
+    "all": dict(largest_component=True, fill_holes=True, smooth_radius=SMOOTH),
+}
+
+
+def load_sets(data: Path, seed: int, limit: int | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """ISIC 2018 train part, and the test sets: ISIC 2018 held-out, ISIC 2017 unseen, HAM10000."""
+    from dermkit.cases import split_cases
+    from dermkit.datasets import import_dataset
+
+    isic18 = split_cases(import_dataset("isic", data / "isic2018_task12_256"), (0.85, 0.15, 0.0), seed=seed, stratify=None)
+    train = isic18[isic18["split"] == "train"].reset_index(drop=True)
+    held = isic18[isic18["split"] == "val"].reset_index(drop=True)
+    isic17 = pd.concat([import_dataset("isic", data / d) for d in ("isic2017_val_pairs", "isic2017_test_pairs_fullres")], ignore_index=True)
+    isic17 = isic17[~isic17["case_id"].isin(isic18["case_id"])].drop_duplicates("case_id").reset_index(drop=True)
+    ham = import_dataset("ham10000", data / "ham10000_256_subset")
+    tests = {"isic2018_heldout": held, "isic2017_unseen": isic17, "ham10000": ham}
+    if limit:
+        train = train.sample(min(len(train), 4 * limit), random_state=seed).reset_index(drop=True)
+        tests = {k: v.sample(min(len(v), limit), random_state=seed).reset_index(drop=True) for k, v in tests.items()}
+    return train.assign(split="train"), tests
+
+
+def score(seg, cases: pd.DataFrame, variants: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """Mean Jaccard / thresholded Jaccard / Dice of every post-processing variant (one forward pass per image)."""
+    from dermkit.evaluate.segmentation import ISIC2018_JACCARD_THRESHOLD, dice, jaccard
+    from dermkit.io import read_image, read_mask
+    from dermkit.segment import postprocess
+
+    settings = {k: dataclasses.replace(seg.postprocessing, **v) for k, v in variants.items()}
+    rows = {k: [] for k in variants}
+    paths = list(zip(cases["image_path"], cases["mask_path"]))
+    for start in range(0, len(paths), 16):
+        chunk = paths[start : start + 16]
+        images = [read_image(p) for p, _ in chunk]
+        for prob, image, (_, mpath) in zip(seg.predict_proba(images), images, chunk):
+            truth = read_mask(mpath, image.shape[:2])
+            for k, s in settings.items():
+                pred = postprocess(prob, s)
+                rows[k].append((jaccard(pred, truth), dice(pred, truth)))
+    out = {}
+    for k, vals in rows.items():
+        arr = np.array(vals)
+        out[k] = {
+            "n": len(arr),
+            "thresholded_jaccard": float(np.where(arr[:, 0] < ISIC2018_JACCARD_THRESHOLD, 0, arr[:, 0]).mean()),
+            "jaccard": float(arr[:, 0].mean()),
+            "dice": float(arr[:, 1].mean()),
+        }
+    return out
+
+
+def train(cases, out: Path, minutes: float, args, preprocessing=None) -> Path:
+    from dermkit.segment import Preprocessing, train_segmenter
+
+    return train_segmenter(
+        cases, out, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
+        epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr,
+        preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, progress=False,
+    )
+
+
+def per_skin_tone(run: Path, cases: pd.DataFrame, out: Path) -> dict:
+    """Predict and score ``cases`` with the saved run, overall and by measured skin tone."""
+    from dermkit.imaging.batch import measure_cases
+    from dermkit.segment import evaluate_masks, predict_masks
+
+    toned = measure_cases(cases, workers=1, progress=False)
+    table = predict_masks(run, toned, out, progress=False)
+    _, summary = evaluate_masks(table, by=("skin_tone",))
+    return summary
+
+
+def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
+    from dermkit.segment import Segmenter
+    from dermkit.synth import generate
+
+    t0 = time.monotonic()
+    cases = generate(args.synth_preset, n=args.synth_n, size=256, seed=args.seed, out_dir=out / "synth_data", workers=1, progress=False)
+    gen_s = time.monotonic() - t0
+    train_part = cases[cases["split"] != "test"].assign(split="train")
+    run = train(train_part, out / "synth_run", minutes, args)
+    seg = Segmenter.load(run)
+    default = {"default": {}}
+    result = {"generated": len(cases), "generation_seconds": round(gen_s, 1), "train_images": len(train_part)}
+    result["synthetic_heldout"] = score(seg, cases[cases["split"] == "test"], default)["default"]
+    for name, table in real.items():
+        result[f"real_{name}"] = score(seg, table, default)["default"]
+    result["training"] = json.loads((run / "config.json").read_text())["training"]
+    return result
+
+
+def markdown(results: dict) -> str:
+    sets = list(results["test_sets"])
+    lines = ["# Segmentation benchmark", "", f"Command: `{results['command']}`", "",
+             f"Training: {results['settings']['arch']} / {results['settings']['encoder']} at {results['settings']['image_size']} px, "
+             f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images "
+             f"(training images seen per run: {', '.join(f'{k}: {v}' for k, v in results['images_seen'].items())}).", "",
+             "## Thresholded Jaccard (ISIC 2018 score) by pre-processing run × post-processing", "",
+             "| pre-processing | post-processing | " + " | ".join(f"{s} (n={results['test_sets'][s]})" for s in sets) + " |",
+             "|---|---|" + "---|" * len(sets)]
+    for pre, posts in results["ablation"].items():
+        for post, by_set in posts.items():
+            lines.append(f"| {pre} | {post} | " + " | ".join(f"{by_set[s]['thresholded_jaccard']:.3f}" for s in sets) + " |")
+    best = results["best"]
+    lines += ["", f"Best on the ISIC 2018 held-out part: pre-processing **{best['preprocessing']}**, post-processing **{best['postprocessing']}** (saved in `run/`).", ""]
+    if "by_skin_tone" in best:
+        lines += ["## Best run by measured skin tone (ITA category)", "", "| test set | group | n | thresholded Jaccard | Jaccard | Dice | HD95 median |", "|---|---|---|---|---|---|---|"]
+        for s, summ in best["by_skin_tone"].items():
+            for g, m in [("all", summ["overall"])] + list(summ["by"].get("skin_tone", {}).items()):
+                lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} | {m['hd95_median']:.1f} |")
+    if "synth_to_real" in results:
+        sr = results["synth_to_real"]
+        lines += ["", "## Synthetic-to-real", "", f"Trained on {sr['train_images']} synthetic images only ({results['settings']['minutes_per_run']:.1f} min).", "",
+                  "| test set | n | thresholded Jaccard | Jaccard | Dice |", "|---|---|---|---|---|"]
+        for k, m in sr.items():
+            if isinstance(m, dict) and "thresholded_jaccard" in m:
+                lines.append(f"| {k} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation"))
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--minutes", type=float, default=60.0, help="Total training budget, split equally over the runs.")
+    parser.add_argument("--pre", nargs="*", default=list(PRE_VARIANTS), choices=list(PRE_VARIANTS), help="Pre-processing runs to train.")
+    parser.add_argument("--no-synth", action="store_true", help="Skip the synthetic-to-real run.")
+    parser.add_argument("--synth-n", type=int, default=600)
+    parser.add_argument("--synth-preset", default="isic-like")
+    parser.add_argument("--arch", default="unet")
+    parser.add_argument("--encoder", default="resnet18")
+    parser.add_argument("--image-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--max-steps", type=int, default=-1, help="Cap on optimiser steps per run (smoke tests).")
+    parser.add_argument("--limit", type=int, default=None, help="Cap images per test set (and 4x for training): smoke tests.")
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    import torch
+
+    from dermkit.io import write_json
+    from dermkit.models.segmenter import load_segmenter, save_segmenter
+    from dermkit.segment import Postprocessing, Segmenter
+
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    train_cases, tests = load_sets(args.data, args.seed, args.limit)
+    n_runs = len(args.pre) + (0 if args.no_synth else 1)
+    minutes = args.minutes / n_runs
+    results: dict = {
+        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+        "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "minutes_per_run": minutes, "n_train": len(train_cases), "torch_threads": torch.get_num_threads()},
+        "test_sets": {k: len(v) for k, v in tests.items()},
+        "ablation": {}, "images_seen": {}, "training": {},
+    }
+    best = (-1.0, None, None)
+    for pre in args.pre:
+        t0 = time.monotonic()
+        run = train(train_cases, out / "runs" / pre, minutes, args, PRE_VARIANTS[pre])
+        info = json.loads((run / "config.json").read_text())["training"]
+        results["training"][pre] = info
+        results["images_seen"][pre] = info["steps_done"] * args.batch_size
+        seg = Segmenter.load(run)
+        results["ablation"][pre] = {}
+        per_set = {name: score(seg, table, POST_VARIANTS) for name, table in tests.items()}
+        for post in POST_VARIANTS:
+            results["ablation"][pre][post] = {name: per_set[name][post] for name in tests}
+            tj = per_set["isic2018_heldout"][post]["thresholded_jaccard"]
+            if tj > best[0]:
+                best = (tj, pre, post)
+        results["training"][pre]["wall_seconds_incl_scoring"] = round(time.monotonic() - t0, 1)
+        write_json(out / "results.json", results)
+        print(f"[{pre}] trained {info['seconds']:.0f}s, isic2018_heldout tJ: " + ", ".join(f"{p}={per_set['isic2018_heldout'][p]['thresholded_jaccard']:.3f}" for p in POST_VARIANTS), flush=True)
+
+    _, pre, post = best
+    model, config = load_segmenter(out / "runs" / pre)
+    config["postprocessing"] = dataclasses.replace(Postprocessing.from_dict(config["postprocessing"]), **POST_VARIANTS[post]).to_dict()
+    if (out / "run").exists():
+        shutil.rmtree(out / "run")
+    save_segmenter(model, config, out / "run")
+    results["best"] = {"preprocessing": pre, "postprocessing": post, "isic2018_heldout_thresholded_jaccard": best[0]}
+    results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
+    write_json(out / "results.json", results)
+    if not args.no_synth:
+        results["synth_to_real"] = synth_to_real(args, out, minutes, {"isic2018_all": pd.concat([train_cases, tests["isic2018_heldout"]], ignore_index=True)})
+    write_json(out / "results.json", results)
+    (out / "results.md").write_text(markdown(results))
+    print((out / "results.md").read_text())
+    return results
+
+
+if __name__ == "__main__":
+    main()
