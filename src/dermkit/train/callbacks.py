@@ -71,11 +71,17 @@ class History(pl.Callback):
         self.rows: list[dict[str, Any]] = []
         self._start = 0.0
         self._train_seconds = 0.0
+        self._batches = 0
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Start the epoch's training clock."""
         self._start = time.perf_counter()
         self._train_seconds = 0.0
+        self._batches = 0
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int) -> None:
+        """Count the batches actually trained (an epoch may be cut short by a time limit)."""
+        self._batches += 1
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Stop the training clock: validation time is not training time."""
@@ -85,7 +91,7 @@ class History(pl.Callback):
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Append the epoch's row and rewrite the files."""
         seconds = self._train_seconds or (time.perf_counter() - self._start)
-        images = trainer.num_training_batches * trainer.train_dataloader.batch_size * trainer.world_size if trainer.train_dataloader is not None else 0
+        images = self._batches * trainer.train_dataloader.batch_size * trainer.world_size if trainer.train_dataloader is not None else 0
         row: dict[str, Any] = {"epoch": int(trainer.current_epoch), "step": int(trainer.global_step)}
         for key, value in sorted(trainer.callback_metrics.items()):
             if key.endswith("_step"):

@@ -169,4 +169,6 @@ def fit(
             raise
     if trainer.interrupted:
         raise KeyboardInterrupt
+    if export.best is None:  # stopped (e.g. by max_minutes) before any validation: validate once so the run has a model
+        trainer.validate(module, datamodule=datamodule, verbose=False)
     return FitResult(run, cfg.monitor, export.best, export.best_epoch, pd.DataFrame(history.rows))
