@@ -271,7 +271,7 @@ def apply_colour_cast(image: np.ndarray, rng: np.random.Generator, gains: tuple[
     """
     img = _check(image)
     if gains is None:
-        k = rng.uniform(0.05, 0.12) * rng.choice([-1.0, 1.0])
+        k = rng.uniform(0.03, 0.08) * rng.choice([-1.0, 1.0])
         gains = (1.0 + k, 1.0 + rng.normal(0, 0.02), 1.0 - k)
     g = np.asarray(gains, np.float32)
     if g.shape != (3,) or (g <= 0).any():
