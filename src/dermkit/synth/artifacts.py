@@ -47,7 +47,7 @@ def _curve(rng: np.random.Generator, size: int, length: float, start: np.ndarray
     p0 = rng.uniform(-0.1, 1.1, 2) * size if start is None else start
     a = rng.uniform(0, 2 * np.pi)
     p2 = p0 + length * np.array([np.cos(a), np.sin(a)])
-    p1 = (p0 + p2) / 2 + rng.normal(0, length * 0.25, 2)
+    p1 = (p0 + p2) / 2 + rng.normal(0, length * 0.35, 2)
     t = np.linspace(0, 1, max(8, int(length / 4)))[:, None]
     pts = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
     return np.round(pts * 4).astype(np.int32)
@@ -71,13 +71,13 @@ def draw_hair(
     img = _check(image)
     h, w = img.shape[:2]
     size = max(h, w)
-    count = int(rng.integers(3, 40)) if count is None else int(count)
+    count = int(np.clip(rng.gamma(1.5, 9.0), 1, 60)) if count is None else int(count)
     if count < 0:
         raise ConfigError(f"hair count must be >= 0, got {count}")
     base = np.array(colour if colour is not None else [(30, 22, 18), (55, 38, 28), (90, 62, 40), (15, 12, 12)][rng.integers(0, 4)], np.float32)
     alpha = np.zeros((h, w), np.float32)
     for _ in range(count):
-        t = thickness if thickness is not None else rng.uniform(0.8, 2.2) * size / 256
+        t = thickness if thickness is not None else rng.uniform(0.7, 1.9) * size / 256
         layer = np.zeros((h, w), np.float32)
         cv2.polylines(layer, [_curve(rng, size, rng.uniform(0.3, 1.2) * size)], False, 1.0, max(1, int(round(t))), cv2.LINE_AA, shift=2)
         alpha = np.maximum(alpha, layer * rng.uniform(0.75, 1.0))
