@@ -60,15 +60,22 @@ DIAGNOSIS_PATTERNS: tuple[str, ...] = ("melanoma", "nevus", "bcc", "akiec", "bkl
 """Diagnoses the renderer draws, each with its own recipe."""
 
 
+FAR = 1.6
+"""Normalised radius beyond which no lesion pixel is drawn (the softest border ends before it)."""
+
+
 @dataclass
 class LesionShape:
-    """Geometry of one lesion: ``mask`` (bool), normalised radius ``rnorm`` (1 on the border), angle ``theta``."""
+    """Geometry of one lesion: the whole-image bool ``mask``; and, on the ``box`` (row, column slices)
+    around it, the normalised radius ``rnorm`` (1 on the border) and angle ``theta``, with the centre
+    ``centre_px`` (x, y) in box coordinates."""
 
     mask: np.ndarray
     rnorm: np.ndarray
     theta: np.ndarray
     radius_px: float
     centre_px: tuple[float, float]
+    box: tuple[slice, slice]
 
 
 @dataclass
@@ -105,14 +112,8 @@ def lesion_shape(
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{name} must be in [0, 1], got {value}")
     cy, cx = centre[1] * size, centre[0] * size
-    yy, xx = coordinates(size)
-    yy, xx = yy - cy, xx - cx
     c, s = np.cos(orientation), np.sin(orientation)
     stretch = np.sqrt(1.0 + elongation)
-    u = (xx * c + yy * s) / stretch
-    v = (-xx * s + yy * c) * stretch
-    r = np.sqrt(u * u + v * v)
-    theta = np.arctan2(v, u)
     radius_px = radius * size
     # The outline is a radius profile over angle, tabulated on 1024 bins and looked up per pixel.
     angles = np.linspace(-np.pi, np.pi, 1024, endpoint=False)
@@ -126,12 +127,24 @@ def lesion_shape(
     phases = rng.uniform(0, 2 * np.pi, len(ks))
     profile += (amps[:, None] * np.cos(ks[:, None] * angles[None] - phases[:, None])).sum(0)
     profile = np.maximum(profile, 0.35).astype(np.float32)
+    ragged = 0.04 + border_irregularity * 0.08  # every outline is a little ragged (as traced by hand)
+    # Only a box around the lesion is computed: beyond it rnorm exceeds FAR whatever the noise.
+    reach = (FAR + 4.5 * ragged) * radius_px * float(profile.max()) * stretch
+    y0, y1 = max(int(cy - reach), 0), min(int(np.ceil(cy + reach)) + 1, size)
+    x0, x1 = max(int(cx - reach), 0), min(int(np.ceil(cx + reach)) + 1, size)
+    yy, xx = coordinates(size)
+    yy, xx = yy[y0:y1, x0:x1] - cy, xx[y0:y1, x0:x1] - cx
+    u = (xx * c + yy * s) / stretch
+    v = (-xx * s + yy * c) * stretch
+    theta = np.arctan2(v, u)
     bins = ((theta + np.pi) * (1024 / (2 * np.pi))).astype(np.int32) % 1024
-    rnorm = r / (radius_px * profile[bins])
-    # Every outline is a little ragged at fine scale (as traced by hand); irregular ones much more.
-    rnorm += (0.04 + border_irregularity * 0.08) * fractal_noise(size, rng, scale=max(radius_px / 2, 4), octaves=4)
-    rnorm = rnorm.astype(np.float32)
-    return LesionShape(mask=rnorm < 1.0, rnorm=rnorm, theta=theta.astype(np.float32), radius_px=radius_px, centre_px=(cx, cy))
+    rnorm = np.sqrt(u * u + v * v) / (radius_px * profile[bins])
+    side = max(y1 - y0, x1 - x0, 2)
+    rnorm += ragged * fractal_noise(side, rng, scale=max(radius_px / 2, 4), octaves=4)[: y1 - y0, : x1 - x0]
+    rnorm = np.minimum(rnorm, 4.5 * FAR).astype(np.float32)
+    mask = np.zeros((size, size), bool)
+    mask[y0:y1, x0:x1] = rnorm < 1.0
+    return LesionShape(mask=mask, rnorm=rnorm, theta=theta.astype(np.float32), radius_px=radius_px, centre_px=(cx - x0, cy - y0), box=(slice(y0, y1), slice(x0, x1)))
 
 
 class _Canvas:
@@ -448,13 +461,17 @@ def render_lesion(
     size = skin.shape[0]
     shape = lesion_shape(size, rng, radius, centre, asymmetry, border_irregularity, elongation, orientation)
     recipe, edge = _RECIPES[diagnosis]
-    # Work on the lesion's bounding box only (with room for a soft edge): cost follows lesion area.
+    # Work on the lesion's box only (with room for a soft edge): cost follows lesion area.
     near = shape.rnorm < 1.0 + edge * 1.6
     rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
-    y0, y1 = max(int(rows[0]) - 3, 0), min(int(rows[-1]) + 4, size)
-    x0, x1 = max(int(cols[0]) - 3, 0), min(int(cols[-1]) + 4, size)
-    box = (slice(y0, y1), slice(x0, x1))
-    crop = LesionShape(shape.mask[box], shape.rnorm[box], shape.theta[box], shape.radius_px, (shape.centre_px[0] - x0, shape.centre_px[1] - y0))
+    if len(rows) == 0:
+        return RenderedLesion(skin.copy(), shape.mask, [], [])
+    by, bx = shape.box
+    ry0, ry1 = max(int(rows[0]) - 3, 0), min(int(rows[-1]) + 4, near.shape[0])
+    rx0, rx1 = max(int(cols[0]) - 3, 0), min(int(cols[-1]) + 4, near.shape[1])
+    inner = (slice(ry0, ry1), slice(rx0, rx1))
+    box = (slice(by.start + ry0, by.start + ry1), slice(bx.start + rx0, bx.start + rx1))
+    crop = LesionShape(shape.mask[box], shape.rnorm[inner], shape.theta[inner], shape.radius_px, (shape.centre_px[0] - rx0, shape.centre_px[1] - ry0), box)
     cv = _Canvas(skin[box], crop, edge, rng, size)
     recipe(cv, darkness, variegation, style)
     image = skin.copy()

@@ -101,9 +101,11 @@ def render_skin(size: int, ita: float, rng: np.random.Generator, haemoglobin: fl
         (64, 64, 3)
     """
     m0 = melanin_for_ita(ita, haemoglobin)
-    mel = m0 * (1.0 + 0.06 * texture * fractal_noise(size, rng, scale=size / 3, octaves=4))
-    hb = haemoglobin * (1.0 + 0.18 * texture * fractal_noise(size, rng, scale=size / 3, octaves=3))
-    skin = reflectance(mel, np.maximum(hb, 0.0))
+    # Chromophore mottling is smooth: compute the colour at a quarter of the resolution, upsample.
+    lo = max(16, size // 4)
+    mel = m0 * (1.0 + 0.06 * texture * fractal_noise(lo, rng, scale=lo / 3, octaves=4))
+    hb = haemoglobin * (1.0 + 0.18 * texture * fractal_noise(lo, rng, scale=lo / 3, octaves=3))
+    skin = cv2.resize(reflectance(mel, np.maximum(hb, 0.0)), (size, size), interpolation=cv2.INTER_CUBIC)
     # Furrows: a coarse polygonal network of shallow lines (dermatoglyphics), fading in and out.
     furrows = voronoi_edges(size, rng, cell=size / rng.uniform(5, 9), width=0.6, jitter=0.9)
     furrows *= np.clip(0.5 + 0.5 * fractal_noise(size, rng, scale=size / 3, octaves=2), 0, 1)
