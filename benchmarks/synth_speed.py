@@ -2,7 +2,8 @@
 
 Measures, in the same run: ``generate()`` end to end (plan, render, PNG writes of image and
 masks, case table) with ``--workers`` processes and with one, and rendering alone in this
-process. The machine may be shared, so the 1-minute load average is recorded before and after.
+process. The machine may be shared, so the 1-minute load average is recorded before and after,
+and the CPU seconds spent per image (all processes) give the rate 2 idle cores would sustain.
 
     nice -n 10 .venv/bin/python benchmarks/synth_speed.py --n 300
 """
@@ -16,13 +17,19 @@ import time
 from pathlib import Path
 
 
-def _generate_rate(preset: str, n: int, size: int, workers: int, seed: int) -> float:
+def _cpu_seconds() -> float:
+    t = os.times()  # this process and its reaped children (the worker pool)
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _generate_rate(preset: str, n: int, size: int, workers: int, seed: int) -> tuple[float, float]:
+    """Images per wall-clock second, and CPU seconds spent per image (all processes)."""
     from dermkit.synth import generate
 
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_seconds()
         generate(preset, n=n, size=size, seed=seed, out_dir=tmp, workers=workers, progress=False)
-        return n / (time.perf_counter() - t0)
+        return n / (time.perf_counter() - t0), (_cpu_seconds() - c0) / n
 
 
 def _render_rate(preset: str, n: int, size: int, seed: int) -> float:
@@ -49,8 +56,8 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     _render_rate(args.preset, 10, args.size, args.seed + 1)  # warm caches (ITA curves, imports)
-    parallel = _generate_rate(args.preset, args.n, args.size, args.workers, args.seed)
-    single = _generate_rate(args.preset, args.n, args.size, 1, args.seed)
+    parallel, cpu_parallel = _generate_rate(args.preset, args.n, args.size, args.workers, args.seed)
+    single, cpu_single = _generate_rate(args.preset, args.n, args.size, 1, args.seed)
     render = _render_rate(args.preset, args.n, args.size, args.seed)
     load_after = os.getloadavg()[0]
     result = {
@@ -63,6 +70,10 @@ def main() -> None:
         "images_per_s_single_process": round(single, 1),
         "speedup_vs_single": round(parallel / single, 2),
         "render_only_images_per_s_single": round(render, 1),
+        "cpu_ms_per_image_parallel": round(1000 * cpu_parallel, 1),
+        "cpu_ms_per_image_single": round(1000 * cpu_single, 1),
+        # What 2 otherwise idle cores would sustain: CPU work per image is what contention cannot change.
+        "estimated_images_per_s_on_2_idle_cores": round(2 / cpu_parallel, 1),
         "load_avg_1min_before": round(load_before, 2),
         "load_avg_1min_after": round(load_after, 2),
     }
