@@ -87,3 +87,10 @@ def test_evaluate_defined_handling(ellipse_cases, tmp_path):
         evaluate_masks(cases)
     with pytest.raises(DataError, match="mask_pred_path"):
         evaluate_masks(ellipse_cases)
+
+
+def test_wrong_size_training_mask_names_the_file(ellipse_cases, tmp_path):
+    write_image(tmp_path / "small.png", np.zeros((10, 10), bool))
+    cases = ellipse_cases.iloc[:4].assign(mask_path=str(tmp_path / "small.png"), split="train")
+    with pytest.raises(DataError, match="small.png is 10x10 but its image is 128x96"):
+        train_segmenter(cases, tmp_path / "run", image_size=64, batch_size=2, max_steps=1, progress=False)
