@@ -239,10 +239,10 @@ def draw_glare(image: np.ndarray, rng: np.random.Generator, count: int | None = 
     cx, cy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
     for _ in range(count):
         x, y = cx + rng.normal(0, 0.12 * size), cy + rng.normal(0, 0.12 * size)
-        axes = (max(1, int(rng.uniform(1, 6) * size / 256)), max(1, int(rng.uniform(1, 3) * size / 256)))
+        axes = (max(1, int(rng.uniform(1, 4) * size / 256)), max(1, int(rng.uniform(1, 2.5) * size / 256)))
         cv2.ellipse(layer, (int(x), int(y)), axes, rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA)
-    layer = cv2.GaussianBlur(layer, (0, 0), 1.0)
-    layer = np.clip(layer * 1.6, 0, 1)
+    halo = cv2.GaussianBlur(layer, (0, 0), 3.0 * size / 256)  # light scattered around each highlight
+    layer = np.clip(cv2.GaussianBlur(layer, (0, 0), 0.8) * 1.6 + 0.8 * halo, 0, 1)
     return _blend(img, layer, (255, 255, 255)), layer > 0.3
 
 
