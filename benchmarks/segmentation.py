@@ -52,8 +52,12 @@ POST_VARIANTS = {
 }
 
 
-def load_sets(data: Path, seed: int, limit: int | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """ISIC 2018 train part, and the test sets: ISIC 2018 held-out, ISIC 2017 unseen, HAM10000."""
+def load_sets(data: Path, seed: int, limit: int | None, eval_limit: int | None = None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """ISIC 2018 train part, and the test sets: ISIC 2018 held-out, ISIC 2017 unseen, HAM10000.
+
+    ``limit`` caps every set (training at 4x) for smoke runs; ``eval_limit`` caps only the test
+    sets (a seeded random sample), to bound scoring time.
+    """
     from dermkit.cases import split_cases
     from dermkit.datasets import import_dataset
 
@@ -66,7 +70,9 @@ def load_sets(data: Path, seed: int, limit: int | None) -> tuple[pd.DataFrame, d
     tests = {"isic2018_heldout": held, "isic2017_unseen": isic17, "ham10000": ham}
     if limit:
         train = train.sample(min(len(train), 4 * limit), random_state=seed).reset_index(drop=True)
-        tests = {k: v.sample(min(len(v), limit), random_state=seed).reset_index(drop=True) for k, v in tests.items()}
+    cap = min(x for x in (limit, eval_limit) if x) if (limit or eval_limit) else None
+    if cap:
+        tests = {k: v.sample(min(len(v), cap), random_state=seed).reset_index(drop=True) for k, v in tests.items()}
     return train.assign(split="train"), tests
 
 
@@ -184,6 +190,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--max-steps", type=int, default=-1, help="Cap on optimiser steps per run (smoke tests).")
     parser.add_argument("--limit", type=int, default=None, help="Cap images per test set (and 4x for training): smoke tests.")
+    parser.add_argument("--eval-limit", type=int, default=None, help="Cap images per test set (seeded sample), to bound scoring time.")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -196,7 +203,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    train_cases, tests = load_sets(args.data, args.seed, args.limit)
+    train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
     n_runs = len(args.pre) + (0 if args.no_synth else 1)
     minutes = args.minutes / n_runs
     results: dict = {
@@ -234,7 +241,10 @@ def main(argv: list[str] | None = None) -> dict:
     results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
     write_json(out / "results.json", results)
     if not args.no_synth:
-        results["synth_to_real"] = synth_to_real(args, out, minutes, {"isic2018_all": pd.concat([train_cases, tests["isic2018_heldout"]], ignore_index=True)})
+        real = pd.concat([train_cases, tests["isic2018_heldout"]], ignore_index=True)
+        cap = args.eval_limit or args.limit
+        real = real.sample(min(len(real), cap), random_state=args.seed) if cap else real
+        results["synth_to_real"] = synth_to_real(args, out, minutes, {"isic2018_all" if not cap else "isic2018_sample": real, "ham10000": tests["ham10000"]})
     write_json(out / "results.json", results)
     (out / "results.md").write_text(markdown(results))
     print((out / "results.md").read_text())
