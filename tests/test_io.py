@@ -37,3 +37,13 @@ def test_atomic_path_keeps_old_file_on_failure(tmp_path):
             tmp.write_text("half")
             raise RuntimeError("boom")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["t.txt"]
+
+
+def test_atomic_path_gives_normal_permissions(tmp_path):
+    import os
+
+    with atomic_path(tmp_path / "f.txt") as tmp:
+        tmp.write_text("x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o666 & ~mask
