@@ -45,9 +45,9 @@ def ellipse_cases(tmp_path_factory) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def trained_run(ellipse_cases, tmp_path_factory) -> Path:
-    """A U-Net trained for 24 steps at 64 px on the ellipses (about 15 s on 2 CPU cores)."""
+def tiny_run(ellipse_cases, tmp_path_factory) -> Path:
+    """A U-Net after 2 training steps at 64 px: a real run folder for format and pipeline checks."""
     from dermkit.segment import train_segmenter
 
-    out = tmp_path_factory.mktemp("seg_run")
-    return train_segmenter(ellipse_cases, out, image_size=64, batch_size=6, epochs=8, lr=3e-3, progress=False, seed=0)
+    out = tmp_path_factory.mktemp("seg_tiny_run")
+    return train_segmenter(ellipse_cases, out, image_size=64, batch_size=6, epochs=1, max_steps=2, progress=False, seed=0)

@@ -1,4 +1,4 @@
-"""`dermkit segment predict|evaluate` and `dermkit features` as a user runs them."""
+"""`dermkit segment predict|evaluate` and `dermkit features` (in-process), and the one-line error (as a user runs it)."""
 
 import subprocess
 import sys
@@ -14,20 +14,28 @@ def run(*args):
     return subprocess.run([sys.executable, "-m", "dermkit.cli", *map(str, args)], capture_output=True, text=True)
 
 
-def test_predict_evaluate_features(trained_run, ellipse_cases, tmp_path):
+def invoke(*args):
+    from typer.testing import CliRunner
+
+    from dermkit.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_predict_evaluate_features(tiny_run, ellipse_cases, tmp_path):
     table = tmp_path / "cases.parquet"
     save_cases(ellipse_cases.iloc[18:], table)
     out = tmp_path / "pred"
-    res = run("segment", "predict", trained_run, table, "-o", out, "--no-fill-holes")
-    assert res.returncode == 0, res.stderr
+    res = invoke("segment", "predict", tiny_run, table, "-o", out, "--no-fill-holes")
+    assert res.exit_code == 0, res.output
     pred = pd.read_parquet(out / "cases.parquet")
     mask = cv2.imread(str(out / "masks" / "c18.png"), cv2.IMREAD_UNCHANGED)
     assert mask.shape == (96, 128) and set(np.unique(mask)) <= {0, 255} and pred["mask_pred_path"].notna().all()
-    res = run("segment", "evaluate", out / "cases.parquet", "--by", "skin_tone", "-o", tmp_path / "eval")
-    assert res.returncode == 0, res.stderr
-    assert "skin_tone=brown" in res.stdout and (tmp_path / "eval" / "segmentation_metrics.json").is_file()
-    res = run("features", out / "cases.parquet", "-o", tmp_path / "f.parquet", "--mask-column", "mask_pred_path", "--mm-per-px", "0.02")
-    assert res.returncode == 0, res.stderr
+    res = invoke("segment", "evaluate", out / "cases.parquet", "--by", "skin_tone", "-o", tmp_path / "eval")
+    assert res.exit_code == 0, res.output
+    assert "skin_tone=brown" in res.output and (tmp_path / "eval" / "segmentation_metrics.json").is_file()
+    res = invoke("features", out / "cases.parquet", "-o", tmp_path / "f.parquet", "--mask-column", "mask_pred_path", "--mm-per-px", "0.02")
+    assert res.exit_code == 0, res.output
     feats = pd.read_parquet(tmp_path / "f.parquet")
     assert (feats["diameter_mm"] == feats["diameter_px"] * 0.02).all()
 

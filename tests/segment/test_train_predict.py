@@ -13,31 +13,38 @@ from dermkit.models.segmenter import load_segmenter
 from dermkit.segment import Postprocessing, Segmenter, evaluate_masks, predict_masks, train_segmenter
 
 
-def test_trained_model_segments_held_out_ellipses(trained_run, ellipse_cases, tmp_path):
-    table = predict_masks(trained_run, ellipse_cases, tmp_path / "pred", progress=False)
+def test_predict_writes_masks_of_each_images_size(tiny_run, ellipse_cases, tmp_path):
+    table = predict_masks(tiny_run, ellipse_cases.iloc[:6], tmp_path / "pred", progress=False)
     saved = pd.read_parquet(tmp_path / "pred" / "cases.parquet")
     assert list(saved["mask_pred_path"]) == list(table["mask_pred_path"])
     for cid, path in zip(table["case_id"], table["mask_pred_path"]):
         assert path.endswith(f"masks/{cid}.png")
         m = cv2.imread(path, cv2.IMREAD_UNCHANGED)
         assert m.shape == (96, 128) and m.dtype == np.uint8 and set(np.unique(m)) <= {0, 255}
+    _, summary = evaluate_masks(table)
+    assert summary["by"]["skin_tone"]["light"]["n"] == 3 and summary["overall"]["n"] == 6
+
+
+@pytest.mark.slow
+def test_trained_model_segments_held_out_ellipses(ellipse_cases, tmp_path):
+    run = train_segmenter(ellipse_cases, tmp_path / "run", image_size=64, batch_size=6, epochs=8, lr=3e-3, progress=False, seed=0)
+    table = predict_masks(run, ellipse_cases, tmp_path / "pred", progress=False)
     per_image, summary = evaluate_masks(table)
     val = per_image[ellipse_cases["split"].eq("val").to_numpy()]
     assert val["thresholded_jaccard"].mean() > 0.8
     assert set(summary["by"]["skin_tone"]) == {"light", "brown"}
-    assert summary["by"]["skin_tone"]["light"]["n"] == 12
 
 
-def test_run_config_and_checkpoint_format(trained_run):
-    config = json.loads((trained_run / "config.json").read_text())
+def test_run_config_and_checkpoint_format(tiny_run):
+    config = json.loads((tiny_run / "config.json").read_text())
     assert config["task"] == "segmentation" and config["architecture"]["arch"] == "unet"
-    assert config["input_size"] == 64 and config["training"]["steps_done"] == 24
-    model, cfg = load_segmenter(trained_run)
+    assert config["input_size"] == 64 and config["training"]["steps_done"] == 2
+    model, cfg = load_segmenter(tiny_run)
     assert not model.training and cfg["postprocessing"] == Postprocessing().to_dict()
 
 
-def test_postprocessing_override_changes_masks(trained_run, ellipse_cases):
-    seg = Segmenter.load(trained_run)
+def test_postprocessing_override_changes_masks(tiny_run, ellipse_cases):
+    seg = Segmenter.load(tiny_run)
     from dermkit.io import read_image
 
     image = read_image(ellipse_cases["image_path"].iloc[0])
@@ -48,6 +55,7 @@ def test_postprocessing_override_changes_masks(trained_run, ellipse_cases):
     assert prob.shape == (96, 128) and 0 <= prob.min() and prob.max() <= 1
 
 
+@pytest.mark.slow
 def test_same_seed_same_weights_and_resume(ellipse_cases, tmp_path):
     import torch
 
