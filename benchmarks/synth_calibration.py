@@ -13,7 +13,6 @@ the skin ITA (``dermkit.imaging.skin_tone.measure_ita`` outside the lesion). It 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -122,8 +121,7 @@ def main() -> None:
     table = compare(real, synth)
     pd.set_option("display.width", 200)
     print(table.round(2).to_string(index=False))
-    from dermkit.io import write_json
-    from dermkit.io import atomic_path
+    from dermkit.io import atomic_path, write_json
 
     result = {"preset": args.preset, "n_real": len(real), "n_synth": len(synth), "seconds": round(time.time() - t0, 1), "table": table.to_dict("records")}
     write_json(args.out / "result.json", result)

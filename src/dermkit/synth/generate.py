@@ -4,7 +4,8 @@
 worker processes with a progress bar, and writes ``out_dir/images/<case_id>.png``,
 ``out_dir/masks/<case_id>.png`` (lesion), ``out_dir/masks/<case_id>_<artifact>.png`` and
 ``out_dir/cases.parquet`` (paths relative to ``out_dir``). Every file is written atomically;
-an interrupted run leaves only complete files and no case table.
+an interrupted run leaves only complete files and no case table. Files of an earlier run in the
+same folder that the new table does not name are left alone (use a fresh folder per data set).
 
 Example:
     >>> cases = generate("balanced", n=8, size=64, seed=0, out_dir=tmp_path, workers=1)  # doctest: +SKIP
@@ -13,10 +14,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -54,26 +56,23 @@ def _render_one(job: tuple[str, str, int, str]) -> dict[str, Any]:
 
 
 def _run(jobs: list[tuple[str, str, int, str]], workers: int, progress: bool) -> list[dict[str, Any]]:
+    """Render every job (in ``workers`` processes when > 1) with a progress bar; rows in job order."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), disable=not progress)
     results: list[dict[str, Any]] = []
-    with bar:
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    with bar, (pool or contextlib.nullcontext()):
         task = bar.add_task("render", total=len(jobs))
-        if workers <= 1:
-            stream: Iterable[dict[str, Any]] = map(_render_one, jobs)
-            for row in stream:
+        rows = pool.map(_render_one, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4)))) if pool else map(_render_one, jobs)
+        try:
+            for row in rows:
                 results.append(row)
                 bar.advance(task)
-            return results
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            try:
-                for row in pool.map(_render_one, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4)))):
-                    results.append(row)
-                    bar.advance(task)
-            except BaseException:
+        except BaseException:  # Ctrl-C or a failing case: stop the workers; written files stay complete
+            if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-                raise
+            raise
     return results
 
 
