@@ -10,9 +10,10 @@ lesions between splits). Two protocols, one recipe:
 * ``lesion-grouped``: the same 10,015 images re-split 70/10/20 with no lesion in two splits
   (``dermkit.cases.split_cases`` grouped by ``lesion_id``), which the published table lacks.
 
-The recipe is reasoned from compute: a few timed training steps measure images/s on this
-machine, and the number of epochs is chosen so training fits ``--minutes`` (the cosine schedule
-then ends on time; Lightning's ``max_time`` is a hard stop). The trained run stays in
+The recipe is reasoned from compute: training runs for ``--minutes`` of wall time
+(``TrainConfig.max_minutes``: the cosine schedule follows the clock and Lightning's ``max_time``
+stops it), so the number of epochs is whatever the machine delivers; a few timed training steps
+first record its speed. The trained run stays in
 ``OUT/run`` (``dermkit predict OUT/run cases.parquet -o preds.parquet`` loads it).
 
     python benchmarks/dermamnist.py --out benchmarks/results/dermamnist --minutes 20
@@ -48,17 +49,20 @@ PUBLISHED = [
     ("bare timm ResNet-18 loop here (3x3 stem, 9 min CPU)", 0.774, 0.925),
 ]
 
-# The recipe (see README "Training"): ResNet-18 with a 3x3 stride-1 stem at native 28 px, dihedral
-# augmentation + mild crops, AdamW with cosine decay after a one-epoch warmup, label smoothing,
-# EMA of the weights for validation/export, 8-view test-time augmentation.
+# The recipe, reasoned from compute (see README "Training"): ResNet-18's 3x3 stride-1 stem at 28 px
+# costs ~3x more per image than its standard 7x7/2 stem + max-pool on images upsampled to 64 px
+# (measured here: 10 vs 26 training images/s under load), so within a fixed CPU budget the upsampled
+# model sees ~3x more epochs. Plus dihedral augmentation and mild crops, AdamW with a short warmup
+# and cosine decay, label smoothing, an EMA of the weights (validated and exported), and 8-view
+# test-time augmentation.
 RECIPE = {
     "model": "resnet18",
-    "small_input_stem": True,
-    "image_size": 28,
-    "batch_size": 128,
+    "small_input_stem": False,
+    "image_size": 64,
+    "batch_size": 64,
     "lr": 2e-3,
     "weight_decay": 0.05,
-    "warmup_epochs": 1,
+    "warmup_epochs": 0.5,
     "label_smoothing": 0.1,
     "ema": 0.998,
     "augment": {"scale": (0.75, 1.0), "rotate": 180, "color_jitter": 0.1},
@@ -109,8 +113,9 @@ def images_per_second(recipe: dict, steps: int = 6) -> float:
 def run_protocol(name: str, cases: pd.DataFrame, run_dir: Path, minutes: float, ips: float, recipe: dict, progress: bool) -> dict:
     """Train on the train split within ``minutes`` (epochs from the measured speed), test on the test split."""
     n_train = int((cases["split"] == "train").sum())
-    # ~88% of the time budget goes to training steps (the rest: data loading, validation, EMA)
-    epochs = max(1, math.floor(minutes * 60 * 0.88 * ips / n_train))
+    # the epoch count is an upper bound (twice the calibrated estimate): with max_minutes the cosine
+    # schedule follows the clock, so training uses the budget whatever the machine's load does
+    epochs = max(2, math.ceil(2 * minutes * 60 * ips / n_train))
     config = TrainConfig.from_dict({**recipe, "epochs": epochs, "max_minutes": minutes, "progress": progress})
     start = time.perf_counter()
     result = fit(cases, config, run_dir, overwrite=True)
@@ -131,7 +136,7 @@ def run_protocol(name: str, cases: pd.DataFrame, run_dir: Path, minutes: float, 
         "n_train": n_train,
         "n_val": int((cases["split"] == "val").sum()),
         "n_test": len(test),
-        "epochs_planned": epochs,
+        "epochs_upper_bound": epochs,
         "epochs_run": int(history["epoch"].max() + 1) if len(history) else 0,
         "best_epoch": result.best_epoch,
         "train_wall_minutes": round(train_minutes, 2),

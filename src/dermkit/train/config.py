@@ -43,7 +43,8 @@ class TrainConfig:
     (cosine with ``warmup_epochs`` / none), ``loss`` (ce/focal with ``focal_gamma``),
     ``class_weights`` (inverse-frequency weights), ``label_smoothing``, ``mixup``/``cutmix``
     (timm's Mixup alphas; 0 disables), ``ema`` (EMA decay of the weights, e.g. 0.999; the EMA
-    model is validated and exported), ``max_minutes`` (wall-time stop).
+    model is validated and exported), ``max_minutes`` (wall-time budget: training stops there
+    and the cosine schedule ends on time, whichever of ``epochs`` and minutes runs out first).
     Debiasing (:mod:`dermkit.train.debias`): ``debias`` one of none / circle / adversarial /
     reweight / group_dro; ``debias_weight`` (lambda of CIRCLe or of the adversarial heads),
     ``adversarial_targets`` (``skin_tone`` and/or ``artifact:<name>``), ``group_column`` (the

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Mapping
 
 import lightning.pytorch as pl
@@ -46,6 +47,7 @@ class ClassifierModule(pl.LightningModule):
         from timm.utils import ModelEmaV3
 
         self.config = config
+        self._fit_start = 0.0
         self.num_classes = model.head[-1].out_features
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
@@ -138,18 +140,32 @@ class ClassifierModule(pl.LightningModule):
             return optimizer
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warmup = int(round(total * cfg.warmup_epochs / cfg.epochs))
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: cosine_with_warmup(step, total, warmup))
+        budget = cfg.max_minutes * 60.0 if cfg.max_minutes else None
+
+        def factor(step: int) -> float:
+            # with a time budget the cosine follows whichever runs out first: steps or minutes
+            elapsed = time.perf_counter() - self._fit_start if budget and self._fit_start else 0.0
+            return cosine_with_warmup(step, total, warmup, elapsed / budget if budget else 0.0)
+
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
+    def on_train_start(self) -> None:
+        """Start the clock of the ``max_minutes`` schedule."""
+        self._fit_start = time.perf_counter()
 
-def cosine_with_warmup(step: int, total: int, warmup: int) -> float:
-    """Learning-rate factor: linear warmup over ``warmup`` steps, then cosine decay to 0 at ``total``.
+
+def cosine_with_warmup(step: int, total: int, warmup: int, time_fraction: float = 0.0) -> float:
+    """Learning-rate factor: linear warmup over ``warmup`` steps, then cosine decay to 0 at ``total``
+    steps or when ``time_fraction`` (share of the time budget used) reaches 1, whichever is first.
 
     Example:
         >>> [round(cosine_with_warmup(s, 10, 2), 3) for s in (0, 1, 2, 6, 10)]
         [0.333, 0.667, 1.0, 0.5, 0.0]
+        >>> round(cosine_with_warmup(2, 10, 2, time_fraction=0.5), 3)
+        0.5
     """
     if step < warmup:
         return (step + 1) / (warmup + 1)
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    progress = min(1.0, max((step - warmup) / max(1, total - warmup), time_fraction))
     return 0.5 * (1.0 + math.cos(math.pi * progress))
