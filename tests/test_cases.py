@@ -99,3 +99,13 @@ def test_artifact_flags_and_summary():
     flags = artifact_flags(df)
     assert flags.to_dict("list") == {"artifact_hair": [True, False], "artifact_ruler": [True, False]}
     assert summarize(df, by=("diagnosis",)) == {"diagnosis": {"nevus": 1, "<none>": 1}}
+
+
+def test_split_of_tiny_tables_is_an_error_or_a_split_never_a_raw_exception():
+    for n in range(2, 12):
+        df = pd.DataFrame({"case_id": [f"c{i}" for i in range(n)], "image_path": "x", "diagnosis": ["nevus"] * (n - 1) + ["df"], "patient_id": [f"p{i // 2}" for i in range(n)]})
+        try:
+            out = split_cases(df, seed=0)
+        except DataError:
+            continue
+        assert out.groupby("patient_id")["split"].nunique().max() == 1

@@ -238,17 +238,23 @@ def _hold_out(idx, groups, labels, share, seed, sgkf_cls, gss_cls) -> np.ndarray
     n_groups = len(set(groups[idx]))
     if n_groups < 2:
         raise DataError(f"cannot split: only {n_groups} patient/lesion group(s)")
+    import warnings
+
     k = max(2, int(round(1.0 / share)))
     if n_groups >= 2 * k:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # sklearn warns when a class has fewer groups than folds
-            folds = sgkf_cls(n_splits=k, shuffle=True, random_state=seed)
-            _, held = next(folds.split(idx, labels[idx], groups[idx]))
-    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # sklearn warns when a class has fewer groups than folds
+                folds = sgkf_cls(n_splits=k, shuffle=True, random_state=seed)
+                _, held = next(folds.split(idx, labels[idx], groups[idx]))
+            return idx[held]
+        except ValueError:  # a class too small to stratify: fall back to an unstratified group split
+            pass
+    try:
         folds = gss_cls(n_splits=1, test_size=share, random_state=seed)
         _, held = next(folds.split(idx, groups=groups[idx]))
+    except ValueError as exc:
+        raise DataError(f"cannot split {n_groups} patient/lesion group(s) with a held-out share of {share:.2f}: {exc}") from None
     return idx[held]
 
 
