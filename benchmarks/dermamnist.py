@@ -185,7 +185,7 @@ def main() -> None:
     import yaml
 
     recipe = {**RECIPE, **{k: yaml.safe_load(v) for k, v in (o.split("=", 1) for o in args.options)}}
-    out: Path = args.out
+    out: Path = args.out.resolve()  # image paths in the imported table are absolute
     out.mkdir(parents=True, exist_ok=True)
     load_at_start = [round(v, 2) for v in __import__("os").getloadavg()]
     cases = import_cases(out / "data")

@@ -122,3 +122,31 @@ def predict(
         emb = np.concatenate(embs) if embs else np.zeros((0, net.num_features), np.float32)
         out = pd.concat([out, pd.DataFrame(emb, columns=[f"emb_{i}" for i in range(emb.shape[1])])], axis=1)
     return out
+
+
+def predict_images(model: Classifier | str | os.PathLike[str], images: list[np.ndarray], batch_size: int = 64, device: str | torch.device = "cpu") -> np.ndarray:
+    """Class probabilities ``(N, C)`` for RGB uint8 images held in memory (no case table needed).
+
+    The images go through the run's own evaluation transform. Used where images are made on the
+    fly, e.g. :func:`dermkit.evaluate.counterfactual.skin_tone_flip_rate`. Models that fuse
+    metadata need it, so they are refused here; use :func:`predict` with a case table.
+
+    Example:
+        >>> probs = predict_images("runs/a", [image])  # doctest: +SKIP
+    """
+    from dermkit.datasets.transforms import create_transform
+
+    net = load_classifier(model, device=device) if isinstance(model, (str, os.PathLike)) else model
+    config = getattr(net, "run_config", None)
+    if not config:
+        raise ConfigError("predict_images needs a classifier loaded with dermkit.models.load_classifier")
+    if net.metadata is not None:
+        raise ConfigError("this classifier fuses metadata (age, sex, site); predict it from a case table with dermkit.predict.predict")
+    transform = create_transform(config["input_size"], train=False, mean=config["mean"], std=config["std"])
+    net = net.to(device).eval()
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(images), batch_size):
+            x = torch.stack([transform(image=img)["image"] for img in images[start : start + batch_size]]).to(device)
+            out.append(net.classify(net.embed(x)).float().softmax(dim=1).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, len(config["classes"])), np.float32)

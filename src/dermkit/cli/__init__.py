@@ -24,7 +24,7 @@ app = typer.Typer(
 err_console = Console(stderr=True)
 
 # Stage modules, in the order `dermkit --help` lists them.
-STAGES = ("datasets", "cases", "synth", "segment", "features", "tone", "preprocess", "train", "predict", "evaluate")
+STAGES = ("datasets", "cases", "synth", "segment", "features", "tone", "preprocess", "train", "predict", "evaluate", "demo")
 
 for _stage in STAGES:
     importlib.import_module(f"dermkit.cli.{_stage}").register(app)
