@@ -77,3 +77,18 @@ def test_bad_folders(tmp_path, setup, message):
     setup(run)
     with pytest.raises(DataError, match=message):
         load_checkpoint(run)
+
+
+def test_read_weights_file_unwraps_lightning_and_names_bad_files(tmp_path):
+    from dermkit.models.checkpoint import read_weights_file
+
+    torch.save({"state_dict": {"w": torch.ones(2)}, "epoch": 3}, tmp_path / "last.ckpt")
+    assert torch.equal(read_weights_file(tmp_path / "last.ckpt")["w"], torch.ones(2))
+    (tmp_path / "broken.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(DataError, match="cannot read weights .*broken.safetensors"):
+        read_weights_file(tmp_path / "broken.safetensors")
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(DataError, match="expected a state dict of tensors, got list"):
+        read_weights_file(tmp_path / "list.pt")
+    with pytest.raises(DataError, match="weights file not found"):
+        read_weights_file(tmp_path / "nope.pth")

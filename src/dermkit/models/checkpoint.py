@@ -116,6 +116,32 @@ def read_checkpoint_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     return config
 
 
+def read_weights_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """The state dict in a ``.safetensors`` or torch ``.pth``/``.pt``/``.ckpt`` file (tensors only).
+
+    A torch file holding ``{"state_dict": ...}`` or ``{"model": ...}`` (Lightning, timm training
+    scripts) is unwrapped. A missing or unreadable file is a :class:`DataError` naming it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"weights file not found: {path}")
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            return load_file(str(path))
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch / safetensors raise many types for a bad file
+        text = str(exc).strip().replace("\n", " ")[:300]
+        raise DataError(f"cannot read weights {path}: {text}") from None
+    for key in ("state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+    if not isinstance(state, dict):
+        raise DataError(f"{path}: expected a state dict of tensors, got {type(state).__name__}")
+    return state
+
+
 def _plain_tensors(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Detached, contiguous CPU tensors with no shared storage (safetensors refuses aliases)."""
     seen: set[int] = set()

@@ -184,7 +184,9 @@ def _load_backbone_weights(backbone: nn.Module, path: Path) -> None:
         state, _ = load_checkpoint(path)
         state = {k.removeprefix("backbone."): v for k, v in state.items() if k.startswith("backbone.")}
     elif path.is_file():
-        state = _read_state_file(path)
+        from dermkit.models.checkpoint import read_weights_file
+
+        state = read_weights_file(path)
     else:
         raise DataError(f"pretrained weights not found: {path}")
     own = backbone.state_dict()
@@ -192,23 +194,6 @@ def _load_backbone_weights(backbone: nn.Module, path: Path) -> None:
     if not fitting:
         raise DataError(f"{path}: no tensor fits the backbone (is it weights of another model?)")
     backbone.load_state_dict(fitting, strict=False)
-
-
-def _read_state_file(path: Path) -> dict[str, torch.Tensor]:
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            return load_file(str(path))
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch / safetensors raise many types for a bad file
-        raise DataError(f"cannot read weights {path}: {_first_line(exc)}") from None
-    for key in ("state_dict", "model"):
-        if isinstance(state, dict) and isinstance(state.get(key), dict):
-            state = state[key]
-    if not isinstance(state, dict):
-        raise DataError(f"{path}: expected a state dict of tensors")
-    return state
 
 
 def _first_line(exc: BaseException) -> str:

@@ -102,25 +102,10 @@ def _strip(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tenso
 
 
 def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    if path.is_dir():
-        from dermkit.models.checkpoint import load_checkpoint
+    """Weights from a run folder or a weights file."""
+    from dermkit.models.checkpoint import load_checkpoint, read_weights_file
 
-        state, _ = load_checkpoint(path)
-        return dict(state)
-    if not path.is_file():
-        raise DataError(f"weights file not found: {path}")
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        return load_file(str(path))
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise DataError(f"cannot read weights {path}: {str(exc).splitlines()[0]}") from None
-    obj = obj.get("state_dict", obj) if isinstance(obj, dict) else obj
-    if not isinstance(obj, dict):
-        raise DataError(f"{path}: expected a state dict, got {type(obj).__name__}")
-    return obj
+    return dict(load_checkpoint(path)[0]) if path.is_dir() else read_weights_file(path)
 
 
 def segmenter_config(arch: str, encoder: str, in_channels: int = 3, **extra: Any) -> dict[str, Any]:
