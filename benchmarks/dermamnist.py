@@ -167,7 +167,7 @@ def markdown(results: dict) -> str:
         "",
         f"Recipe: `{json.dumps(results['recipe'])}`, TTA={results['tta']}.",
         f"Machine: {m['cpu']}, {m['logical_cores']} logical cores, torch {m['torch']}, load average at start "
-        f"{results['load_at_start']} and end {m['load_average_1_5_15']} (2.0 is this run itself on 2 cores).",
+        f"{results['load_at_start']} and end {m['load_average_1_5_15']} (this run alone keeps about 2 cores busy).",
         f"Measured training speed before the runs: {results['calibration_images_per_s']:.1f} images/s.",
         "The published rows are the MedMNIST v2 table (official DermaMNIST split); ours use a random image-level split of the same 10,015 images (DermaMNIST-like).",
     ]

@@ -32,6 +32,8 @@ def test_demo_writes_report_metrics_and_predictions_and_reuses_data(tmp_path):
     assert np.nanmean(np.abs(cases["ita"] - cases["ita_true"])) < 5.0
     assert (tmp_path / "run" / "model.safetensors").is_file()
     assert any("report:" in m for m in messages)
+    # the tiny test split has skin-tone groups under 10 cases: the warning reaches the log as a note
+    assert any(m.split("] ", 1)[1].startswith("note: skin_tone:") and "fewer than 10 cases" in m for m in messages)
 
     # a second run reuses the generated images instead of rendering them again
     images_before = sorted(p.stat().st_mtime_ns for p in (tmp_path / "data" / "images").iterdir())

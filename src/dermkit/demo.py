@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -98,6 +99,10 @@ def run_demo(out_dir: str | os.PathLike[str] = "demo-out", config: DemoConfig = 
     masks = [read_mask(m, img.shape[:2]) if pd.notna(m) else None for m, img in zip(sample["mask_path"], images)]
     flips = skin_tone_flip_rate(lambda imgs: predict_images(net, imgs), images, masks, case_ids=list(sample["case_id"]), progress=progress)
     step(f"evaluating by {', '.join(BY)}")
-    paths = write_report(preds, cases, out / "report", by=BY, split="test", counterfactual=flips, title="dermkit demo: synthetic balanced data", min_group_size=10)
+    with warnings.catch_warnings(record=True) as caught:  # small-group notes go to the log, one line each
+        warnings.simplefilter("always")
+        paths = write_report(preds, cases, out / "report", by=BY, split="test", counterfactual=flips, title="dermkit demo: synthetic balanced data", min_group_size=10)
+    for note in dict.fromkeys(str(w.message) for w in caught):
+        step(f"note: {note}")
     step(f"report: {paths['html'].resolve()}")
     return paths["html"]
