@@ -117,3 +117,15 @@ def test_tiny_image_gives_a_result():
     img = np.full((8, 8, 3), (200, 160, 130), np.uint8)
     est = measure_ita(img)
     assert est.reliable and np.isfinite(est.ita)
+
+
+@pytest.mark.parametrize(("b", "reliable"), [(-2.0, False), (1.0, False), (6.5, True), (18.0, True)])
+def test_blue_cast_skin_is_flagged_unreliable(b, reliable):
+    """Light skin (L* 76) under a blue cast: b* <= 0 sends arctan's ITA to about -80° ("dark")."""
+    from dermkit.imaging._lab import lab_to_rgb
+
+    img = lab_to_rgb(np.tile(np.array([76.0, 8.0, b], np.float32), (64, 64, 1)))
+    est = measure_ita(img)
+    assert est.reliable is reliable
+    assert est.b == pytest.approx(b, abs=1.0)
+    assert (est.ita < -60) if b < 0 else (est.ita > 55)

@@ -19,7 +19,11 @@ reduced resolution (``max_side``, default 128 px): ITA is a colour statistic and
 pixels barely changes it, while it makes estimation several times faster.
 
 An estimate is flagged ``reliable=False`` when fewer than ``min_skin_fraction`` of the pixels are
-healthy skin; with no skin pixel at all (an all-lesion image) ``ita`` is NaN.
+healthy skin (with no skin pixel at all, an all-lesion image, ``ita`` is NaN), or when the skin's
+median b* is below ``min_skin_b`` (default :data:`MIN_SKIN_B`). Skin of every tone is yellowish
+(b* of roughly 8-25); a b* near or below zero means a blue or grey colour cast (some dermatoscopes'
+white balance), where the ratio (L* - 50) / b* is ill-conditioned: light skin at L* 76, b* -2
+gives ITA -82°, "dark". The ITA is still returned, but should not be trusted.
 
 Example:
     >>> from dermkit.imaging._lab import lab_to_rgb
@@ -47,6 +51,7 @@ from dermkit.imaging.ita import FITZPATRICK_SCHEMES, ita_category, ita_from_lab,
 
 MIN_SIDE = 8  # smaller images cannot be told apart into skin, lesion and border
 MAX_PIXELS = 4096  # skin pixels aggregated at most (an even subsample of more)
+MIN_SKIN_B = 3.0  # median skin b* below this: a colour cast, ITA ill-conditioned (module note)
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,7 @@ def measure_ita(
     method: str = "median",
     max_side: int | None = 128,
     min_skin_fraction: float = 0.05,
+    min_skin_b: float = MIN_SKIN_B,
     scheme: str = "kinyanjui",
     exclude_hair: bool = True,
     exclude_dark_corners: bool = True,
@@ -260,7 +266,8 @@ def measure_ita(
     """Measure the ITA of the healthy skin of an RGB image (any layout :func:`check_image` takes).
 
     ``mask`` is the lesion mask when known. ``method`` is one of :data:`AGGREGATIONS`;
-    ``max_side`` the working resolution (``None``: full size); ``scheme`` the ITA-to-Fitzpatrick
+    ``max_side`` the working resolution (``None``: full size); ``min_skin_fraction`` and
+    ``min_skin_b`` the reliability limits (module note); ``scheme`` the ITA-to-Fitzpatrick
     mapping (:data:`dermkit.imaging.ita.FITZPATRICK_SCHEMES`). The other keywords are those of
     :func:`skin_mask`.
 
@@ -291,14 +298,15 @@ def measure_ita(
     if n > MAX_PIXELS:  # an even subsample: the statistics move by hundredths of a degree
         L, b = L[:: n // MAX_PIXELS], b[:: n // MAX_PIXELS]
     ita = float(AGGREGATIONS[method](ita_from_lab(L, b), L, b))
+    median_b = float(np.median(b))
     return ToneEstimate(
         ita=ita,
         category=ita_category(ita),
         fitzpatrick=ita_to_fitzpatrick(ita, scheme),
-        reliable=bool(fraction >= min_skin_fraction and n >= 32),
+        reliable=bool(fraction >= min_skin_fraction and n >= 32 and median_b >= min_skin_b),
         n_skin_pixels=n_full,
         skin_fraction=float(fraction),
         L=float(np.median(L)),
-        b=float(np.median(b)),
+        b=median_b,
         method=method,
     )
