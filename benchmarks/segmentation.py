@@ -105,12 +105,12 @@ def score(seg, cases: pd.DataFrame, variants: dict[str, dict]) -> dict[str, dict
     return out
 
 
-def train(cases, out: Path, minutes: float, args, preprocessing=None) -> Path:
+def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=None) -> Path:
     from dermkit.segment import Preprocessing, train_segmenter
 
     return train_segmenter(
         cases, out, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
-        epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr,
+        epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, augment=augment,
         preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, progress=False,
     )
 
@@ -129,6 +129,8 @@ def per_skin_tone(run: Path, cases: pd.DataFrame, out: Path) -> dict:
 
 
 def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
+    import yaml
+
     from dermkit.segment import Segmenter
     from dermkit.synth import generate
 
@@ -136,15 +138,24 @@ def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]
     cases = generate(args.synth_preset, n=args.synth_n, size=256, seed=args.seed, out_dir=out / "synth_data", workers=1, progress=False)
     gen_s = time.monotonic() - t0
     train_part = cases[cases["split"] != "test"].assign(split="train")
-    run = train(train_part, out / "synth_run", minutes, args)
+    augment = yaml.safe_load(args.synth_augment) if args.synth_augment else None
+    run = train(train_part, out / "synth_run", minutes, args, augment=augment)
     seg = Segmenter.load(run)
     default = {"default": {}}
-    result = {"generated": len(cases), "generation_seconds": round(gen_s, 1), "train_images": len(train_part)}
+    result = {"generated": len(cases), "generation_seconds": round(gen_s, 1), "train_images": len(train_part), "preset": args.synth_preset, "minutes": minutes, "augment": augment or "default"}
     result["synthetic_heldout"] = score(seg, cases[cases["split"] == "test"], default)["default"]
     for name, table in real.items():
         result[f"real_{name}"] = score(seg, table, default)["default"]
     result["training"] = json.loads((run / "config.json").read_text())["training"]
     return result
+
+
+def real_sets(train_cases: pd.DataFrame, tests: dict[str, pd.DataFrame], args) -> dict[str, pd.DataFrame]:
+    """The real test sets of the synthetic-to-real run: all of ISIC 2018 (a sample under --limit/--eval-limit) and HAM10000."""
+    real = pd.concat([train_cases, tests["isic2018_heldout"]], ignore_index=True)
+    cap = args.eval_limit or args.limit
+    real = real.sample(min(len(real), cap), random_state=args.seed) if cap else real
+    return {"isic2018_all" if not cap else "isic2018_sample": real, "ham10000": tests["ham10000"]}
 
 
 def markdown(results: dict) -> str:
@@ -168,11 +179,14 @@ def markdown(results: dict) -> str:
                 lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} | {m['hd95_median']:.1f} |")
     if "synth_to_real" in results:
         sr = results["synth_to_real"]
-        lines += ["", "## Synthetic-to-real", "", f"Trained on {sr['train_images']} synthetic images only ({results['settings']['minutes_per_run']:.1f} min).", "",
+        lines += ["", "## Synthetic-to-real", "", f"Trained on {sr['train_images']} synthetic `{sr.get('preset', results['settings']['synth_preset'])}` images only "
+                  f"({sr.get('minutes', results['settings']['minutes_per_run']):.1f} min, augmentation: `{json.dumps(sr.get('augment', 'default'))}`).", "",
                   "| test set | n | thresholded Jaccard | Jaccard | Dice |", "|---|---|---|---|---|"]
         for k, m in sr.items():
             if isinstance(m, dict) and "thresholded_jaccard" in m:
                 lines.append(f"| {k} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |")
+        if "command" in sr:
+            lines += ["", f"Command: `{sr['command']}`"]
     return "\n".join(lines) + "\n"
 
 
@@ -195,6 +209,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--eval-limit", type=int, default=None, help="Cap images per test set (seeded sample), to bound scoring time.")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
+    parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
     parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone scoring of the saved OUT/run (OUT/results.json must exist).")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
@@ -210,6 +226,14 @@ def main(argv: list[str] | None = None) -> dict:
     if args.skin_tone_only:
         results = json.loads((out / "results.json").read_text())
         results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
+        write_json(out / "results.json", results)
+        (out / "results.md").write_text(markdown(results))
+        print((out / "results.md").read_text())
+        return results
+    if args.synth_only:
+        results = json.loads((out / "results.json").read_text())
+        results["synth_to_real"] = synth_to_real(args, out, args.minutes, real_sets(train_cases, tests, args))
+        results["synth_to_real"]["command"] = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
         write_json(out / "results.json", results)
         (out / "results.md").write_text(markdown(results))
         print((out / "results.md").read_text())
@@ -251,10 +275,7 @@ def main(argv: list[str] | None = None) -> dict:
     results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
     write_json(out / "results.json", results)
     if not args.no_synth:
-        real = pd.concat([train_cases, tests["isic2018_heldout"]], ignore_index=True)
-        cap = args.eval_limit or args.limit
-        real = real.sample(min(len(real), cap), random_state=args.seed) if cap else real
-        results["synth_to_real"] = synth_to_real(args, out, minutes, {"isic2018_all" if not cap else "isic2018_sample": real, "ham10000": tests["ham10000"]})
+        results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args))
     write_json(out / "results.json", results)
     (out / "results.md").write_text(markdown(results))
     print((out / "results.md").read_text())
