@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Iterator
 
@@ -25,6 +26,10 @@ import torch
 from dermkit.cases import load_cases, validate_cases
 from dermkit.errors import ConfigError, DataError
 from dermkit.models.classifier import Classifier, load_classifier
+
+
+class MissingMetadataWarning(UserWarning):
+    """A metadata-fusion classifier is asked to predict a table without age, sex or site columns."""
 
 
 def check_images_exist(cases: pd.DataFrame, source: str = "case table") -> None:
@@ -78,7 +83,7 @@ def predict(
 
     from dermkit.datasets.torch_dataset import CaseDataset
     from dermkit.datasets.transforms import create_transform
-    from dermkit.models.metadata import MetadataEncoder
+    from dermkit.models.metadata import METADATA_COLUMNS, MetadataEncoder
 
     net = load_classifier(model, device=device) if isinstance(model, (str, os.PathLike)) else model
     config = getattr(net, "run_config", None)
@@ -95,6 +100,9 @@ def predict(
     dataset = CaseDataset(unlabelled, classes=classes, transform=create_transform(size, train=False, mean=config["mean"], std=config["std"]), group_columns=())
     meta = None
     if net.metadata is not None:
+        absent = [c for c in METADATA_COLUMNS if c not in table.columns]
+        if absent:
+            warnings.warn(f"{source}: the classifier fuses metadata but the table has no {', '.join(absent)} column(s); they are encoded as missing, which costs accuracy", MissingMetadataWarning, stacklevel=2)
         meta = torch.from_numpy(MetadataEncoder.from_dict(config.get("metadata") or {}).transform(table))
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
     net = net.to(device).eval()

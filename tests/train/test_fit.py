@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import lightning.pytorch as pl
 import numpy as np
@@ -12,7 +13,7 @@ import torch
 
 from dermkit.errors import ConfigError, DataError
 from dermkit.models import load_classifier
-from dermkit.predict import predict
+from dermkit.predict import MissingMetadataWarning, predict
 from dermkit.train import TrainConfig, fit
 
 
@@ -35,6 +36,21 @@ def test_fit_writes_a_loadable_run_and_predict_reads_it(lesion_cases, tmp_path, 
     plain = predict(run, val)
     balanced = np.mean([(plain["pred"][val["diagnosis"].values == c] == c).mean() for c in ("melanoma", "nevus")])
     assert balanced == pytest.approx(result.best_value, abs=1e-6)
+
+
+def test_metadata_run_uses_the_metadata_and_warns_when_it_is_absent(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    fit(lesion_cases, {**fast, "metadata": True}, run)
+    assert json.loads((run / "config.json").read_text())["metadata"]["sites"] == ["back", "face"]
+    val = lesion_cases[lesion_cases["split"] == "val"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MissingMetadataWarning)
+        full = predict(run, val)
+    older = val.assign(age=val["age"] + 50.0)  # only the metadata changes: so must the probabilities
+    assert not np.allclose(predict(run, older)["prob_melanoma"], full["prob_melanoma"])
+    with pytest.warns(MissingMetadataWarning, match="no age, sex, anatom_site column"):
+        bare = predict(run, val.drop(columns=["age", "sex", "anatom_site"]))
+    assert len(bare) == len(val)
 
 
 def test_resume_continues_the_history(lesion_cases, tmp_path, fast):
