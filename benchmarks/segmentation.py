@@ -190,6 +190,17 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_results(results: dict, out: Path) -> dict:
+    """Write ``OUT/results.json`` and ``OUT/results.md``, print the table, return ``results``."""
+    from dermkit.io import atomic_path, write_json
+
+    write_json(out / "results.json", results)
+    with atomic_path(out / "results.md") as tmp:
+        tmp.write_text(markdown(results))
+    print((out / "results.md").read_text())
+    return results
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation"))
@@ -222,26 +233,21 @@ def main(argv: list[str] | None = None) -> dict:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
     if args.skin_tone_only:
         results = json.loads((out / "results.json").read_text())
         results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
-        write_json(out / "results.json", results)
-        (out / "results.md").write_text(markdown(results))
-        print((out / "results.md").read_text())
-        return results
+        return write_results(results, out)
     if args.synth_only:
         results = json.loads((out / "results.json").read_text())
         results["synth_to_real"] = synth_to_real(args, out, args.minutes, real_sets(train_cases, tests, args))
-        results["synth_to_real"]["command"] = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
-        write_json(out / "results.json", results)
-        (out / "results.md").write_text(markdown(results))
-        print((out / "results.md").read_text())
-        return results
+        results["synth_to_real"]["command"] = command
+        return write_results(results, out)
     n_runs = len(args.pre) + (0 if args.no_synth else 1)
     minutes = args.minutes / n_runs
     results: dict = {
-        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+        "command": command,
         "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "minutes_per_run": minutes, "n_train": len(train_cases), "torch_threads": torch.get_num_threads()},
         "test_sets": {k: len(v) for k, v in tests.items()},
         "ablation": {}, "images_seen": {}, "training": {},
@@ -276,10 +282,7 @@ def main(argv: list[str] | None = None) -> dict:
     write_json(out / "results.json", results)
     if not args.no_synth:
         results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args))
-    write_json(out / "results.json", results)
-    (out / "results.md").write_text(markdown(results))
-    print((out / "results.md").read_text())
-    return results
+    return write_results(results, out)
 
 
 if __name__ == "__main__":
