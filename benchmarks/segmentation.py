@@ -224,6 +224,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
     parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone scoring of the saved OUT/run (OUT/results.json must exist).")
     args = parser.parse_args(argv)
+    if (args.skin_tone_only or args.synth_only) and not (args.out / "results.json").is_file():
+        parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
     warnings.simplefilter("ignore")
     import torch
 
