@@ -4,8 +4,11 @@ For real ISIC 2018 Task 1 images with their expert masks (../shared/data/isic201
 and for images of a synthetic preset (default ``isic-like``) it measures, with the same code:
 lesion area fraction; shape (asymmetry index, compactness, solidity from
 ``dermkit.explain.abcd``); colour (ABCD colour count, lesion L*/a*/b*, lesion-skin ΔE); and
-the skin ITA (``dermkit.imaging.skin_tone.measure_ita`` outside the lesion). It prints the
-10th/50th/90th percentiles of each, synthetic against real, and writes JSON + a markdown table.
+the skin ITA (``dermkit.imaging.skin_tone.measure_ita`` outside the lesion) and the skin's
+L*/a*/b*; and the edge profile: lightness against signed distance to the mask outline, as the
+width of the 20-80% lesion-to-skin transition and the position of its 50% point (negative: inside
+the mask). It prints the 10th/50th/90th percentiles of each, synthetic against real, and writes
+JSON + a markdown table.
 
     nice -n 10 .venv/bin/python benchmarks/synth_calibration.py --n-real 500 --n-synth 500
 """
@@ -38,6 +41,10 @@ def lesion_stats(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     skin = np.median(lab[ring], 0) if ring.any() else np.full(3, np.nan)
     colours = colour_fractions(image, mask)
     return {
+        **edge_profile(lab[..., 0], mask),
+        "skin_L": float(skin[0]),
+        "skin_a": float(skin[1]),
+        "skin_b": float(skin[2]),
         "area_fraction": float(mask.mean()),
         "asymmetry_index": (a_major + a_minor) / 2,
         **border_indices(mask),
@@ -49,6 +56,48 @@ def lesion_stats(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:
         "contrast_dE": float(np.linalg.norm(lesion - skin)),
         "skin_ita": float(measure_ita(image, mask).ita),
     }
+
+
+EDGE_REACH = 16
+"""Pixels either side of the outline over which the edge profile is taken (at 256 px)."""
+
+
+def edge_profile(lightness: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """Width (px) of the 20-80% lightness transition across the outline and the signed distance of its 50% point.
+
+    The profile is the median L* in one-pixel bands of signed distance from the outline (negative
+    inside), normalised from the lesion (innermost 4 bands) to the skin (outermost 4); crossings
+    are interpolated. NaN when the lesion is too small or too faint (< 3 L*) for a profile.
+
+    Example:
+        >>> m = np.zeros((64, 64), bool); m[16:48, 16:48] = True
+        >>> {k: round(v, 2) for k, v in edge_profile(np.where(m, 30.0, 70.0), m).items()}
+        {'edge_width_px': 0.6, 'edge_half_px': 0.0}
+    """
+    import cv2
+
+    m = mask.astype(np.uint8)
+    signed = np.where(mask, 0.5 - cv2.distanceTransform(m, cv2.DIST_L2, 5), cv2.distanceTransform(1 - m, cv2.DIST_L2, 5) - 0.5)
+    band = np.floor(signed).astype(int)
+    bands = np.arange(-EDGE_REACH, EDGE_REACH)
+    level = np.array([np.median(lightness[band == k]) if (band == k).sum() >= 10 else np.nan for k in bands])
+    nan = {"edge_width_px": float("nan"), "edge_half_px": float("nan")}
+    if np.isnan(level[:4]).all() or np.isnan(level[-4:]).all():
+        return nan
+    inner, outer = np.nanmean(level[:4]), np.nanmean(level[-4:])
+    if outer - inner < 3:
+        return nan
+    p = (level - inner) / (outer - inner)
+    centres = bands + 0.5
+
+    def crossing(v: float) -> float:
+        hit = np.flatnonzero(p >= v)
+        if not len(hit) or hit[0] == 0 or np.isnan(p[hit[0] - 1]):
+            return float("nan")
+        i = hit[0]
+        return float(centres[i - 1] + (v - p[i - 1]) / (p[i] - p[i - 1]))
+
+    return {"edge_width_px": crossing(0.8) - crossing(0.2), "edge_half_px": crossing(0.5)}
 
 
 def _ring(mask: np.ndarray) -> np.ndarray:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from dermkit.errors import DataError
-from dermkit.synth.artifacts import ARTIFACTS, apply_colour_cast, draw_dark_corners, draw_hair, draw_ink, draw_ruler
+from dermkit.errors import ConfigError, DataError
+from dermkit.synth.artifacts import ARTIFACTS, apply_colour_cast, draw_dark_corners, draw_hair, draw_ink, draw_ruler, draw_sticker
 
 
 @pytest.mark.parametrize("draw", [draw_hair, draw_ruler, draw_ink])
@@ -49,3 +49,26 @@ def test_colour_cast_gains_and_errors():
 
 def test_registry_order_is_the_drawing_order():
     assert list(ARTIFACTS)[:3] == ["hair", "ink", "ruler"] and list(ARTIFACTS)[-2:] == ["blur", "colour_cast"]
+
+
+def test_grey_cast_desaturates_and_keeps_grey_pixels():
+    img = np.zeros((4, 4, 3), np.uint8)
+    img[:2] = (200, 150, 100)  # tan
+    img[2:] = 120  # grey
+    out, _ = apply_colour_cast(img, np.random.default_rng(0), saturation=0.5)
+    spread = lambda px: int(px.max()) - int(px.min())  # noqa: E731
+    assert abs(spread(out[0, 0]) - 50) <= 1 and out[3, 3].tolist() == [120, 120, 120]
+    with pytest.raises(ConfigError, match="saturation"):
+        apply_colour_cast(img, np.random.default_rng(0), saturation=-1)
+
+
+def test_sticker_is_a_coloured_disc_cut_by_the_image_edge():
+    img = np.full((128, 128, 3), 200, np.uint8)
+    for seed in range(5):
+        out, mask = draw_sticker(img, np.random.default_rng(seed), colour=(58, 118, 214))
+        edge = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+        assert edge.any() and not mask[64, 64]  # at the edge, away from the centre
+        r, g, b = out[mask].mean(0)
+        assert b > 160 and r < 100  # blue, slightly speckled
+    with pytest.raises(ConfigError, match="radius"):
+        draw_sticker(img, np.random.default_rng(0), radius=0)

@@ -55,11 +55,14 @@ def test_ugly_duckling_is_the_odd_one_among_similar_nevi():
 
 
 def test_spurious_ruler_correlates_with_melanoma_in_train_only():
-    plan = plan_cases("spurious-ruler", n=1500, seed=0)
+    plan = plan_cases("spurious-ruler", n=4000, seed=0)
     plan["ruler"] = plan["artifacts"].str.contains("ruler")
     rate = plan.groupby([plan["split"] == "test", "diagnosis"])["ruler"].mean()
     assert rate[(False, "melanoma")] > 0.85 and rate[(False, "nevus")] < 0.15
-    assert abs(rate[(True, "melanoma")] - rate[(True, "nevus")]) < 0.1
+    # in test both classes get rulers at the plain rate 0.5: equal within three binomial standard errors
+    n_test = plan[plan["split"] == "test"]["diagnosis"].value_counts()
+    se = np.sqrt(0.25 / n_test["melanoma"] + 0.25 / n_test["nevus"])
+    assert abs(rate[(True, "melanoma")] - rate[(True, "nevus")]) < 3 * se
 
 
 def test_skin_tone_shift_trains_on_light_skin_tests_on_all():

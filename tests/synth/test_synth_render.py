@@ -55,11 +55,15 @@ def test_every_diagnosis_and_style_renders_a_lesion_inside_its_mask(diagnosis):
         assert np.linalg.norm(skin[out.mask].mean(0) - skin[ring].mean(0)) > 5
 
 
-def _lesion_lab(diagnosis, seeds=range(4), **kw):
+def _lesion_lab(diagnosis, seeds=range(4), core=False, **kw):
+    """CIELAB of the lesion's pixels over a few seeds; ``core``: without the soft rim (8 px)."""
+    import cv2
+
     labs = []
     for s in seeds:
         out = render_case(CaseParams(diagnosis=diagnosis, size=128, radius=0.25, ita=50.0, **kw), s)
-        labs.append(rgb2lab(out.image)[out.mask])
+        mask = cv2.erode(out.mask.astype(np.uint8), np.ones((17, 17), np.uint8)).astype(bool) if core else out.mask
+        labs.append(rgb2lab(out.image)[mask])
     return np.concatenate(labs)
 
 
@@ -68,8 +72,8 @@ def test_diagnoses_look_as_a_dermatologist_expects():
     # vascular lesions are red to purple (a* high, b* low), nevi brown (b* > a*)
     assert np.median(vasc[:, 1]) > np.median(nevus[:, 1]) + 8
     assert np.median(vasc[:, 2]) < 0.8 * np.median(vasc[:, 1]) and np.median(nevus[:, 2]) > 1.05 * np.median(nevus[:, 1])
-    # melanoma is more variegated than a nevus, and darker at its darkest
-    assert mel.std(0)[0] > 1.5 * nevus.std(0)[0]
+    # melanoma is more variegated than a nevus (in the lesion's body, not its soft rim), and darker at its darkest
+    assert _lesion_lab("melanoma", core=True).std(0)[0] > 1.5 * _lesion_lab("nevus", core=True).std(0)[0]
     assert np.percentile(mel[:, 0], 5) < np.percentile(nevus[:, 0], 5) - 10
     # bcc has bright red vessels (a* far above a nevus); df has a white centre
     assert np.percentile(bcc[:, 1], 99) > np.percentile(nevus[:, 1], 99) + 10
@@ -107,3 +111,44 @@ def test_true_ita_matches_ita_measured_on_skin_pixels():
     # without colour cast (a global white-balance error) every image is within a few degrees
     clean = [abs(e) for e, a in zip(errors, plan["artifacts"]) if "colour_cast" not in a]
     assert max(clean) < 6.0
+
+
+def _outline_contrast(border_fade):
+    """Lightness just inside the outline as a share of the way from the lesion's core to the skin."""
+    import cv2
+
+    out = render_case(CaseParams(diagnosis="nevus", size=192, radius=0.3, style="homogeneous", ita=60.0, border_fade=border_fade), 5)
+    L = rgb2lab(out.image)[..., 0]
+    m = out.mask.astype(np.uint8)
+    depth = cv2.distanceTransform(m, cv2.DIST_L2, 5)
+    gap = cv2.distanceTransform(1 - m, cv2.DIST_L2, 5)
+    core, skin = np.median(L[depth > 30]), np.median(L[(gap > 10) & (gap < 20)])
+    rim = np.median(L[(depth > 0) & (depth <= 2)])
+    return (rim - core) / (skin - core), out.mask
+
+
+def test_border_fade_softens_the_edge_inside_an_unchanged_outline():
+    sharp, mask_sharp = _outline_contrast(0.0)
+    soft, mask_soft = _outline_contrast(0.5)
+    # the outline does not move with the fade: the mask is geometry only
+    assert (mask_sharp == mask_soft).all()
+    # sharp: the rim is still well below the skin (the nevus lightens only gently to its edge);
+    # soft: just inside the outline the lesion is most of the way to the skin
+    assert sharp < 0.5 and soft > 0.75
+
+
+def test_border_fade_out_of_range_is_a_config_error():
+    with pytest.raises(ConfigError, match="border_fade"):
+        CaseParams(diagnosis="nevus", border_fade=1.5)
+
+
+def test_skin_texture_sets_how_blotchy_the_skin_is():
+    def lightness_spread(texture):
+        out = render_case(CaseParams(diagnosis="nevus", size=128, radius=0.1, ita=50.0, skin_texture=texture), 3)
+        L = rgb2lab(out.image)[..., 0][~out.mask]
+        return np.percentile(L, 90) - np.percentile(L, 10)
+
+    flat, typical, blotchy = lightness_spread(0.0), lightness_spread(1.0), lightness_spread(3.0)
+    assert flat < typical < blotchy and blotchy > 2 * typical
+    with pytest.raises(ConfigError, match="skin_texture"):
+        CaseParams(diagnosis="nevus", skin_texture=-0.5)

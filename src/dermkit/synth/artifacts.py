@@ -139,7 +139,7 @@ def draw_ink(
     radius: float | None = None,
     colour: tuple[int, int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Surgical-pen marks: dots or dashes ringing a point, or a free stroke; mask = ink pixels.
+    """Surgical-pen marks: dots or dashes ringing a point, a free stroke, or a broad scribbled smear; mask = ink pixels.
 
     ``centre`` (x, y) and ``radius`` are fractions of the image size (default: around the centre).
 
@@ -156,11 +156,15 @@ def draw_ink(
     rad = (radius if radius is not None else rng.uniform(0.3, 0.45)) * size
     ink = np.array(colour if colour is not None else [(110, 60, 165), (80, 50, 150), (70, 80, 170)][rng.integers(0, 3)], np.float32)
     layer = np.zeros((h, w), np.float32)
-    kind = rng.integers(0, 3)
-    if kind == 2:  # a free stroke near the rim
+    kind = rng.integers(0, 4)
+    if kind >= 2:  # a free stroke near the rim, or a smear: a broad, patchy scribble
         a = rng.uniform(0, 2 * np.pi)
         start = np.array([cx + rad * np.cos(a), cy + rad * np.sin(a)])
-        cv2.polylines(layer, [_curve(rng, size, rng.uniform(0.1, 0.3) * size, start)], False, 1.0, max(2, int(size / 60)), cv2.LINE_AA, shift=2)
+        width = max(2, int(size / 60)) if kind == 2 else max(3, int(size * rng.uniform(0.03, 0.08)))
+        cv2.polylines(layer, [_curve(rng, size, rng.uniform(0.1, 0.3) * size, start)], False, 1.0, width, cv2.LINE_AA, shift=2)
+        if kind == 3:
+            patchy = cv2.resize(rng.uniform(0.45, 1.0, (max(2, h // 8), max(2, w // 8))).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+            layer = cv2.GaussianBlur(layer, (0, 0), size / 200) * np.clip(patchy, 0.3, 1.0)
     else:
         n = int(rng.integers(4, 12))
         for a in np.linspace(0, 2 * np.pi, n, endpoint=False) + rng.uniform(0, 1):
@@ -172,6 +176,47 @@ def draw_ink(
                 cv2.line(layer, tuple((p - d).astype(int)), tuple((p + d).astype(int)), 1.0, max(1, int(size / 100)), cv2.LINE_AA)
     layer = cv2.GaussianBlur(layer, (0, 0), 0.7) * rng.uniform(0.7, 0.95)
     return _blend(img, layer, ink), layer > 0.2
+
+
+STICKER_COLOURS: tuple[tuple[int, int, int], ...] = ((236, 136, 40), (242, 212, 58), (58, 118, 214), (112, 200, 214), (96, 178, 92))
+"""Colours of the round stickers seen at the edge of many archive images (orange, yellow, blue, cyan, green)."""
+
+
+def draw_sticker(
+    image: np.ndarray, rng: np.random.Generator, radius: float | None = None, colour: tuple[int, int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A round coloured sticker on the skin at the image's edge, partly out of frame; mask = sticker pixels.
+
+    ``radius`` is a fraction of the image size (default 0.15-0.32); ``colour`` an RGB triple (default
+    one of :data:`STICKER_COLOURS`). The sticker is evenly lit with a slightly darker rim.
+
+    Example:
+        >>> img = np.full((64, 64, 3), 200, np.uint8)
+        >>> out, mask = draw_sticker(img, np.random.default_rng(0), colour=(60, 120, 210))
+        >>> bool(0 < mask.mean() < 0.5), out[mask].mean(0).round().tolist()[2] > 180
+        (True, True)
+    """
+    img = _check(image)
+    h, w = img.shape[:2]
+    size = max(h, w)
+    r = (radius if radius is not None else rng.uniform(0.15, 0.32)) * size
+    if r <= 0:
+        raise ConfigError(f"sticker radius must be > 0, got {radius}")
+    fill = np.array(colour if colour is not None else STICKER_COLOURS[rng.integers(0, len(STICKER_COLOURS))], np.float32)
+    # the centre lies beyond one edge so that 20-90% of the diameter shows
+    inside, along = r - rng.uniform(0.2, 0.9) * 2 * r, rng.uniform(0.15, 0.85)
+    side = rng.integers(0, 4)
+    cx, cy = [(along * w, inside), (along * w, h - inside), (inside, along * h), (w - inside, along * h)][side]
+    layer = np.zeros((h, w), np.float32)
+    cv2.circle(layer, (int(round(cx * 4)), int(round(cy * 4))), int(round(r * 4)), 1.0, -1, cv2.LINE_AA, shift=2)
+    rim = np.zeros((h, w), np.float32)
+    cv2.circle(rim, (int(round(cx * 4)), int(round(cy * 4))), int(round(r * 4)), 1.0, max(1, int(size / 128)), cv2.LINE_AA, shift=2)
+    # printed stickers are speckled: a fine random pattern of +-12% in brightness, and a darker rim
+    speckle = 1.0 + 0.12 * cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), max(0.6, size / 256))
+    colour = fill * (speckle * (1.0 - 0.4 * rim))[..., None]
+    a = (layer * rng.uniform(0.9, 1.0))[..., None]
+    out = img.astype(np.float32) * (1.0 - a) + colour * a
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8), layer > 0.5
 
 
 def draw_dark_corners(image: np.ndarray, rng: np.random.Generator, radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -261,8 +306,15 @@ def apply_blur(image: np.ndarray, rng: np.random.Generator, sigma: float | None 
     return (cv2.GaussianBlur(img, (0, 0), sigma) if sigma > 0 else img.copy()), None
 
 
-def apply_colour_cast(image: np.ndarray, rng: np.random.Generator, gains: tuple[float, float, float] | None = None) -> tuple[np.ndarray, None]:
-    """A camera white-balance error: per-channel gains (default a random warm or cool cast); no mask.
+def apply_colour_cast(
+    image: np.ndarray, rng: np.random.Generator, gains: tuple[float, float, float] | None = None, saturation: float | None = None
+) -> tuple[np.ndarray, None]:
+    """A white-balance error: per-channel ``gains`` after scaling the chroma by ``saturation``; no mask.
+
+    Either argument given alone leaves the other neutral. With neither, half the casts are a camera's warm or cool tint (saturation 1) and half the grey
+    cast of many dermoscopes (saturation 0.35-0.75, slightly cool): in ISIC 2018 the skin around
+    the lesion has a median b* of ~7.6 and a tenth of images have b* ~0, far greyer than skin
+    seen without a dermoscope.
 
     Example:
         >>> img = np.full((8, 8, 3), 100, np.uint8)
@@ -270,19 +322,30 @@ def apply_colour_cast(image: np.ndarray, rng: np.random.Generator, gains: tuple[
         [110, 100, 90]
     """
     img = _check(image)
-    if gains is None:
-        k = rng.uniform(0.03, 0.08) * rng.choice([-1.0, 1.0])
+    if gains is None and saturation is None:
+        grey = rng.random() < 0.5
+        k = rng.uniform(0.0, 0.04) * -1.0 if grey else rng.uniform(0.03, 0.08) * rng.choice([-1.0, 1.0])
         gains = (1.0 + k, 1.0 + rng.normal(0, 0.02), 1.0 - k)
+        saturation = rng.uniform(0.35, 0.75) if grey else 1.0
+    gains = (1.0, 1.0, 1.0) if gains is None else gains
+    saturation = 1.0 if saturation is None else float(saturation)
     g = np.asarray(gains, np.float32)
     if g.shape != (3,) or (g <= 0).any():
         raise ConfigError(f"colour cast gains must be three positive numbers, got {gains}")
-    return np.clip(img.astype(np.float32) * g + 0.5, 0, 255).astype(np.uint8), None
+    if not 0.0 <= saturation <= 2.0:
+        raise ConfigError(f"colour cast saturation must be in [0, 2], got {saturation}")
+    x = img.astype(np.float32)
+    if saturation != 1.0:
+        lum = x @ np.array([0.299, 0.587, 0.114], np.float32)
+        x = lum[..., None] + saturation * (x - lum[..., None])
+    return np.clip(x * g + 0.5, 0, 255).astype(np.uint8), None
 
 
 ARTIFACTS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray | None]]] = {
     "hair": draw_hair,
     "ink": draw_ink,
     "ruler": draw_ruler,
+    "sticker": draw_sticker,
     "gel_bubble": draw_gel_bubbles,
     "glare": draw_glare,
     "dark_corner": draw_dark_corners,
@@ -291,5 +354,5 @@ ARTIFACTS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray | None]]] = {
 }
 """Artifact name -> renderer, in drawing order (later ones lie on top of earlier ones)."""
 
-MASKED_ARTIFACTS: tuple[str, ...] = ("hair", "ink", "ruler", "gel_bubble", "glare", "dark_corner")
+MASKED_ARTIFACTS: tuple[str, ...] = ("hair", "ink", "ruler", "sticker", "gel_bubble", "glare", "dark_corner")
 """Artifacts that come with a mask (the others act on the whole image)."""

@@ -62,6 +62,10 @@ DIAGNOSIS_PATTERNS: tuple[str, ...] = ("melanoma", "nevus", "bcc", "akiec", "bkl
 
 FAR = 1.6
 """Normalised radius beyond which no lesion pixel is drawn (the softest border ends before it)."""
+OUTLINE_ALPHA = 0.2
+"""Share of the full pigment strength left on the lesion outline. In ISIC 2018 the expert mask
+encloses the soft edge: lightness is halfway between lesion and skin ~4 px (at 256 px) inside the
+mask and ~85% of the way to the skin on it (``benchmarks/synth_calibration.py``, edge profile)."""
 
 
 @dataclass
@@ -150,16 +154,21 @@ def lesion_shape(
 class _Canvas:
     """The working image of one lesion: melanin absorption, colour overlays, and a record of both."""
 
-    def __init__(self, image: np.ndarray, shape: LesionShape, edge: float, rng: np.random.Generator, image_size: int) -> None:
+    def __init__(self, image: np.ndarray, shape: LesionShape, fade: float, rng: np.random.Generator, image_size: int) -> None:
         self.img = image.copy()
         self.shape = shape
         self.rng = rng
         self.h, self.w = image.shape[:2]
         self.side = max(self.h, self.w)
         self.px = image_size / 256.0  # sizes of fine structures are given for a 256 px image
-        soft = edge * (1.0 + 0.5 * self.noise(max(shape.radius_px, 4), 1))
-        self.alpha = np.clip((1.0 - shape.rnorm) / np.maximum(soft, 0.01) + 0.5, 0.0, 1.0).astype(np.float32)
-        self.inside = self.alpha * (shape.rnorm < 1.05)
+        # Pigment fades in over ``fade`` (varying along the border) and is at OUTLINE_ALPHA of its
+        # full strength on the outline: the mask is traced around the faint visible edge.
+        # Outside the outline a short exponential tail (same slope on the outline) stands for the optics' blur.
+        soft = np.maximum(fade * (1.0 + 0.5 * self.noise(max(shape.radius_px, 4), 1)), 0.01)
+        t = (1.0 - shape.rnorm) / soft
+        tail = OUTLINE_ALPHA * np.exp(np.minimum(t, 0.0) / OUTLINE_ALPHA)
+        self.alpha = np.where(t >= 0, np.minimum(t + OUTLINE_ALPHA, 1.0), tail).astype(np.float32)
+        self.inside = self.alpha
         lum = float(np.median(image[..., 1]))
         self.tone = float(np.clip(lum / 0.45, 0.3, 1.0)) ** 0.6  # overlays darken on darker skin
         self.colours: set[str] = set()
@@ -230,7 +239,7 @@ def _network(cv: _Canvas, cell: float, width: float, jitter: float) -> np.ndarra
 
 def _nevus(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     r = cv.shape.radius_px
-    d0 = 0.6 + 2.0 * darkness
+    d0 = 0.3 + 2.4 * darkness  # from a faint tan macule to a dark brown nevus
     base = _base_profile(cv, variegation * 0.7, r) * (1.0 + 0.35 * cv.grain())
     cv.blood(cv.inside * cv.rng.uniform(0.0, 0.6))
     cv.pigment(d0 * 0.55 * base, ("light_brown",) if d0 < 2.0 else ("light_brown", "dark_brown"))
@@ -415,14 +424,14 @@ def _akiec(cv: _Canvas, darkness: float, variegation: float, style: str) -> None
 
 
 _RECIPES: dict[str, tuple[Callable[..., None], float]] = {
-    # diagnosis: (recipe, border softness in units of the lesion radius)
-    "nevus": (_nevus, 0.10),
-    "melanoma": (_melanoma, 0.08),
-    "bcc": (_bcc, 0.12),
-    "akiec": (_akiec, 0.25),
-    "bkl": (_bkl, 0.03),
-    "df": (_df, 0.35),
-    "vasc": (_vasc, 0.04),
+    # diagnosis: (recipe, default border fade in units of the lesion radius)
+    "nevus": (_nevus, 0.2),
+    "melanoma": (_melanoma, 0.15),
+    "bcc": (_bcc, 0.2),
+    "akiec": (_akiec, 0.3),
+    "bkl": (_bkl, 0.06),
+    "df": (_df, 0.4),
+    "vasc": (_vasc, 0.08),
 }
 
 STYLES: dict[str, tuple[str, ...]] = {
@@ -450,8 +459,14 @@ def render_lesion(
     darkness: float = 0.5,
     variegation: float = 0.3,
     style: str | None = None,
+    border_fade: float | None = None,
 ) -> RenderedLesion:
-    """Draw a lesion of ``diagnosis`` on linear-RGB ``skin`` (not modified); see the module example."""
+    """Draw a lesion of ``diagnosis`` on linear-RGB ``skin`` (not modified); see the module example.
+
+    ``border_fade`` is the width, in units of the lesion radius, over which pigment fades in
+    inside the outline (0: a sharp, stuck-on edge; ~0.3: a soft nevus edge); ``None`` takes the
+    diagnosis's default.
+    """
     if diagnosis not in _RECIPES:
         raise ConfigError(f"cannot render diagnosis {diagnosis!r}; known: {', '.join(DIAGNOSIS_PATTERNS)}")
     styles = STYLES[diagnosis]
@@ -460,9 +475,12 @@ def render_lesion(
         raise ConfigError(f"unknown {diagnosis} style {style!r}; known: {', '.join(styles)}")
     size = skin.shape[0]
     shape = lesion_shape(size, rng, radius, centre, asymmetry, border_irregularity, elongation, orientation)
-    recipe, edge = _RECIPES[diagnosis]
-    # Work on the lesion's box only (with room for a soft edge): cost follows lesion area.
-    near = shape.rnorm < 1.0 + edge * 1.6
+    recipe, default_fade = _RECIPES[diagnosis]
+    fade = default_fade if border_fade is None else float(border_fade)
+    if not 0.0 <= fade <= 1.0:
+        raise ConfigError(f"border_fade must be in [0, 1] (units of the lesion radius), got {border_fade}")
+    # Work on the lesion's box only (with room for the faint rim outside the outline): cost follows lesion area.
+    near = shape.rnorm < 1.0 + max(fade, 0.01) * 1.5 * OUTLINE_ALPHA * np.log(OUTLINE_ALPHA / 0.005) + 0.02
     rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
     if len(rows) == 0:
         return RenderedLesion(skin.copy(), shape.mask, [], [])
@@ -472,7 +490,7 @@ def render_lesion(
     inner = (slice(ry0, ry1), slice(rx0, rx1))
     box = (slice(by.start + ry0, by.start + ry1), slice(bx.start + rx0, bx.start + rx1))
     crop = LesionShape(shape.mask[box], shape.rnorm[inner], shape.theta[inner], shape.radius_px, (shape.centre_px[0] - rx0, shape.centre_px[1] - ry0), box)
-    cv = _Canvas(skin[box], crop, edge, rng, size)
+    cv = _Canvas(skin[box], crop, fade, rng, size)
     recipe(cv, darkness, variegation, style)
     image = skin.copy()
     image[box] = cv.img

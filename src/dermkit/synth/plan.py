@@ -44,12 +44,18 @@ for _bound, _name in ITA_CATEGORIES:
 # log-uniform, the others uniform.
 _MORPHOLOGY: dict[str, tuple[tuple[float, float], ...]] = {
     "melanoma": ((0.16, 0.34), (0.45, 1.0), (0.4, 0.9), (0.3, 1.0), (0.5, 1.0)),
-    "nevus": ((0.05, 0.32), (0.0, 0.25), (0.0, 0.25), (0.1, 0.8), (0.0, 0.5)),
+    "nevus": ((0.05, 0.32), (0.0, 0.25), (0.0, 0.25), (0.0, 0.9), (0.0, 0.5)),
     "bcc": ((0.12, 0.30), (0.2, 0.6), (0.2, 0.5), (0.2, 0.7), (0.2, 0.6)),
     "akiec": ((0.12, 0.28), (0.2, 0.5), (0.3, 0.6), (0.1, 0.5), (0.2, 0.5)),
     "bkl": ((0.12, 0.30), (0.1, 0.5), (0.2, 0.6), (0.2, 0.9), (0.2, 0.6)),
     "df": ((0.08, 0.16), (0.0, 0.2), (0.0, 0.2), (0.2, 0.6), (0.0, 0.3)),
     "vasc": ((0.08, 0.20), (0.0, 0.3), (0.0, 0.3), (0.2, 0.8), (0.0, 0.4)),
+}
+# Per diagnosis: border fade range (units of the radius): soft-edged nevi and dermatofibromas,
+# sharp "stuck-on" keratoses and lacunar vascular lesions (calibrated on the ISIC 2018 edge profile).
+_BORDER_FADE: dict[str, tuple[float, float]] = {
+    "melanoma": (0.08, 0.4), "nevus": (0.1, 0.5), "bcc": (0.15, 0.45), "akiec": (0.2, 0.5),
+    "bkl": (0.03, 0.15), "df": (0.3, 0.6), "vasc": (0.04, 0.2),
 }
 _AGE = {"melanoma": 60, "nevus": 40, "bcc": 68, "akiec": 68, "bkl": 60, "df": 45, "vasc": 45}
 _SITES = ("back", "trunk", "lower extremity", "upper extremity", "abdomen", "chest", "face", "neck")
@@ -126,6 +132,7 @@ def _lesion_params(diagnosis: str, rng: np.random.Generator, preset: Preset, siz
         style=str(STYLES[diagnosis][int(rng.integers(len(STYLES[diagnosis])))]),
         elongation=float(rng.uniform(0.0, 0.5)),
         orientation=float(rng.uniform(0.0, np.pi)),
+        border_fade=float(rng.uniform(*_BORDER_FADE[diagnosis])),
     )
     if signature is not None and diagnosis == "nevus":  # a patient's nevi look alike
         params.update(
@@ -172,7 +179,7 @@ def plan_cases(preset: str | Preset = "balanced", n: int = 100, size: int = 256,
         if info is None:
             sig_style = STYLES["nevus"][int(rng.integers(3))]
             info = patient_info[row.patient_id] = {
-                "base": {"ita": _tone_ita(dict(cfg.tones(row.split)), rng), "haemoglobin": float(rng.uniform(0.15, 0.45))},
+                "base": {"ita": _tone_ita(dict(cfg.tones(row.split)), rng), "haemoglobin": float(rng.uniform(0.15, 0.45)), "skin_texture": _log_uniform(rng, 0.5, 2.5)},
                 "signature": {"style": sig_style, "darkness": float(rng.uniform(0.1, 0.7)), "radius": _log_uniform(rng, *_MORPHOLOGY["nevus"][0])},
                 "hair": [(30, 22, 18), (55, 38, 28), (90, 62, 40), (15, 12, 12)][int(rng.integers(4))],
                 "age": float(np.clip(round(rng.normal(_AGE[row.diagnosis], 14)), 5, 90)),

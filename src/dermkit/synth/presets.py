@@ -124,7 +124,7 @@ PRESETS: dict[str, Preset] = {
         # Skin ITA and lesion size follow ISIC 2018 (benchmarks/synth_calibration.py).
         tone_weights={"very_light": 0.6, "light": 0.2, "intermediate": 0.1, "tan": 0.07, "brown": 0.03, "dark": 0.0},
         radius_scale=1.35,
-        artifact_rates={"hair": 0.4, "ruler": 0.25, "ink": 0.05, "dark_corner": 0.35, "gel_bubble": 0.15, "glare": 0.05, "blur": 0.1, "colour_cast": 0.15},
+        artifact_rates={"hair": 0.4, "ruler": 0.25, "ink": 0.12, "sticker": 0.08, "dark_corner": 0.35, "gel_bubble": 0.15, "glare": 0.05, "blur": 0.1, "colour_cast": 0.4},
         lesions_per_patient=(1, 4),
     ),
     "spurious-ruler": Preset(

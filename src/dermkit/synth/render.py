@@ -40,6 +40,8 @@ class CaseParams:
     size: int = 256
     ita: float = 40.0
     haemoglobin: float = 0.3
+    skin_texture: float = 1.0
+    """Strength of the skin's mottling, furrows and pores (0: flat skin; 1: typical; 3: blotchy, weathered)."""
     radius: float = 0.22
     centre: tuple[float, float] = (0.5, 0.5)
     asymmetry: float = 0.2
@@ -49,6 +51,8 @@ class CaseParams:
     darkness: float = 0.5
     variegation: float = 0.3
     style: str | None = None
+    border_fade: float | None = None
+    """Width over which pigment fades in inside the outline, in units of the radius (``None``: the diagnosis's default)."""
     artifacts: tuple[str, ...] = ()
     artifact_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -63,6 +67,10 @@ class CaseParams:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"{name} must be in [0, 1], got {v}")
+        if not 0.0 <= self.skin_texture <= 3.0:
+            raise ConfigError(f"skin_texture must be in [0, 3], got {self.skin_texture}")
+        if self.border_fade is not None and not 0.0 <= self.border_fade <= 1.0:
+            raise ConfigError(f"border_fade must be in [0, 1] (units of the lesion radius), got {self.border_fade}")
         if not 0.0 < self.radius <= 0.6:
             raise ConfigError(f"lesion radius must be in (0, 0.6] of the image size, got {self.radius}")
         unknown = [a for a in self.artifacts if a not in ARTIFACTS]
@@ -108,7 +116,7 @@ def render_case(params: CaseParams, seed: int) -> RenderedCase:
         (dtype('uint8'), (64, 64, 3), True)
     """
     size = int(params.size)
-    skin = render_skin(size, params.ita, stream(seed, "skin"), haemoglobin=params.haemoglobin)
+    skin = render_skin(size, params.ita, stream(seed, "skin"), haemoglobin=params.haemoglobin, texture=params.skin_texture)
     lesion = render_lesion(
         skin,
         params.diagnosis,
@@ -122,6 +130,7 @@ def render_case(params: CaseParams, seed: int) -> RenderedCase:
         darkness=params.darkness,
         variegation=params.variegation,
         style=params.style,
+        border_fade=params.border_fade,
     )
     image = linear_to_srgb8(lesion.image)
     masks: dict[str, np.ndarray] = {}
