@@ -180,6 +180,8 @@ def draw_ink(
 
 STICKER_COLOURS: tuple[tuple[int, int, int], ...] = ((236, 136, 40), (242, 212, 58), (58, 118, 214), (112, 200, 214), (96, 178, 92))
 """Colours of the round stickers seen at the edge of many archive images (orange, yellow, blue, cyan, green)."""
+STICKER_REACH = 0.22
+"""Farthest a sticker reaches into the image, as a fraction of its size."""
 
 
 def draw_sticker(
@@ -188,7 +190,9 @@ def draw_sticker(
     """A round coloured sticker on the skin at the image's edge, partly out of frame; mask = sticker pixels.
 
     ``radius`` is a fraction of the image size (default 0.15-0.32); ``colour`` an RGB triple (default
-    one of :data:`STICKER_COLOURS`). The sticker is evenly lit with a slightly darker rim.
+    one of :data:`STICKER_COLOURS`), speckled, with a darker rim. The sticker reaches at most
+    :data:`STICKER_REACH` of the image into the frame, so it stays clear of a centred lesion (the
+    lesion mask is not cut where a sticker covers it).
 
     Example:
         >>> img = np.full((64, 64, 3), 200, np.uint8)
@@ -203,8 +207,8 @@ def draw_sticker(
     if r <= 0:
         raise ConfigError(f"sticker radius must be > 0, got {radius}")
     fill = np.array(colour if colour is not None else STICKER_COLOURS[rng.integers(0, len(STICKER_COLOURS))], np.float32)
-    # the centre lies beyond one edge so that 20-90% of the diameter shows
-    inside, along = r - rng.uniform(0.2, 0.9) * 2 * r, rng.uniform(0.15, 0.85)
+    # 10-80% of the diameter shows, and at most STICKER_REACH of the image: the centre is that depth less r from the edge
+    inside, along = min(rng.uniform(0.1, 0.8) * 2 * r, STICKER_REACH * size) - r, rng.uniform(0.15, 0.85)
     side = rng.integers(0, 4)
     cx, cy = [(along * w, inside), (along * w, h - inside), (inside, along * h), (w - inside, along * h)][side]
     layer = np.zeros((h, w), np.float32)
@@ -311,10 +315,10 @@ def apply_colour_cast(
 ) -> tuple[np.ndarray, None]:
     """A white-balance error: per-channel ``gains`` after scaling the chroma by ``saturation``; no mask.
 
-    Either argument given alone leaves the other neutral. With neither, half the casts are a camera's warm or cool tint (saturation 1) and half the grey
-    cast of many dermoscopes (saturation 0.35-0.75, slightly cool): in ISIC 2018 the skin around
-    the lesion has a median b* of ~7.6 and a tenth of images have b* ~0, far greyer than skin
-    seen without a dermoscope.
+    Either argument given alone leaves the other neutral. With neither, half the casts are a
+    camera's warm or cool tint (saturation 1) and half the grey cast of many dermoscopes
+    (saturation 0.35-0.75, slightly cool): in ISIC 2018 the skin around the lesion has a median b*
+    of ~9 and a tenth of images have b* < 2, far greyer than skin seen without a dermoscope.
 
     Example:
         >>> img = np.full((8, 8, 3), 100, np.uint8)

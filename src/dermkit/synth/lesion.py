@@ -167,8 +167,7 @@ class _Canvas:
         soft = np.maximum(fade * (1.0 + 0.5 * self.noise(max(shape.radius_px, 4), 1)), 0.01)
         t = (1.0 - shape.rnorm) / soft
         tail = OUTLINE_ALPHA * np.exp(np.minimum(t, 0.0) / OUTLINE_ALPHA)
-        self.alpha = np.where(t >= 0, np.minimum(t + OUTLINE_ALPHA, 1.0), tail).astype(np.float32)
-        self.inside = self.alpha
+        self.inside = np.where(t >= 0, np.minimum(t + OUTLINE_ALPHA, 1.0), tail).astype(np.float32)
         lum = float(np.median(image[..., 1]))
         self.tone = float(np.clip(lum / 0.45, 0.3, 1.0)) ** 0.6  # overlays darken on darker skin
         self.colours: set[str] = set()
