@@ -30,14 +30,15 @@ def _check(image: np.ndarray) -> np.ndarray:
 
 
 def _blend(image: np.ndarray, alpha: np.ndarray, colour: np.ndarray | tuple[float, float, float]) -> np.ndarray:
-    """Alpha-blend a flat colour, touching only the bounding box where ``alpha`` > 0."""
+    """Alpha-blend a flat colour (or a per-pixel (H, W, 3) colour), touching only the bounding box where ``alpha`` > 0."""
     out = image.copy()
     rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
     if len(rows) == 0:
         return out
     box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
     a = np.clip(alpha[box], 0.0, 1.0)[..., None]
-    blended = out[box].astype(np.float32) * (1.0 - a) + np.asarray(colour, np.float32) * a
+    paint = np.asarray(colour, np.float32)
+    blended = out[box].astype(np.float32) * (1.0 - a) + (paint[box] if paint.ndim == 3 else paint) * a
     out[box] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
     return out
 
@@ -211,16 +212,14 @@ def draw_sticker(
     inside, along = min(rng.uniform(0.1, 0.8) * 2 * r, STICKER_REACH * size) - r, rng.uniform(0.15, 0.85)
     side = rng.integers(0, 4)
     cx, cy = [(along * w, inside), (along * w, h - inside), (inside, along * h), (w - inside, along * h)][side]
-    layer = np.zeros((h, w), np.float32)
-    cv2.circle(layer, (int(round(cx * 4)), int(round(cy * 4))), int(round(r * 4)), 1.0, -1, cv2.LINE_AA, shift=2)
-    rim = np.zeros((h, w), np.float32)
-    cv2.circle(rim, (int(round(cx * 4)), int(round(cy * 4))), int(round(r * 4)), 1.0, max(1, int(size / 128)), cv2.LINE_AA, shift=2)
+    centre, r4 = (int(round(cx * 4)), int(round(cy * 4))), int(round(r * 4))  # 1/4 px (shift=2)
+    layer, rim = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    cv2.circle(layer, centre, r4, 1.0, -1, cv2.LINE_AA, shift=2)
+    cv2.circle(rim, centre, r4, 1.0, max(1, int(size / 128)), cv2.LINE_AA, shift=2)
     # printed stickers are speckled: a fine random pattern of +-12% in brightness, and a darker rim
     speckle = 1.0 + 0.12 * cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), max(0.6, size / 256))
-    colour = fill * (speckle * (1.0 - 0.4 * rim))[..., None]
-    a = (layer * rng.uniform(0.9, 1.0))[..., None]
-    out = img.astype(np.float32) * (1.0 - a) + colour * a
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8), layer > 0.5
+    paint = fill * (speckle * (1.0 - 0.4 * rim))[..., None]
+    return _blend(img, layer * rng.uniform(0.9, 1.0), paint), layer > 0.5
 
 
 def draw_dark_corners(image: np.ndarray, rng: np.random.Generator, radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -66,6 +66,10 @@ OUTLINE_ALPHA = 0.2
 """Share of the full pigment strength left on the lesion outline. In ISIC 2018 the expert mask
 encloses the soft edge: lightness is halfway between lesion and skin ~4 px (at 256 px) inside the
 mask and ~85% of the way to the skin on it (``benchmarks/synth_calibration.py``, edge profile)."""
+_FADE_JITTER = 0.5
+"""The fade width varies along the border by up to this share (smooth noise)."""
+_TAIL_REACH = OUTLINE_ALPHA * float(np.log(OUTLINE_ALPHA / 0.005))
+"""How far beyond the outline, in units of the (jittered) fade, the tail has fallen below 0.005."""
 
 
 @dataclass
@@ -164,7 +168,7 @@ class _Canvas:
         # Pigment fades in over ``fade`` (varying along the border) and is at OUTLINE_ALPHA of its
         # full strength on the outline: the mask is traced around the faint visible edge.
         # Outside the outline a short exponential tail (same slope on the outline) stands for the optics' blur.
-        soft = np.maximum(fade * (1.0 + 0.5 * self.noise(max(shape.radius_px, 4), 1)), 0.01)
+        soft = np.maximum(fade * (1.0 + _FADE_JITTER * self.noise(max(shape.radius_px, 4), 1)), 0.01)
         t = (1.0 - shape.rnorm) / soft
         tail = OUTLINE_ALPHA * np.exp(np.minimum(t, 0.0) / OUTLINE_ALPHA)
         self.inside = np.where(t >= 0, np.minimum(t + OUTLINE_ALPHA, 1.0), tail).astype(np.float32)
@@ -479,7 +483,7 @@ def render_lesion(
     if not 0.0 <= fade <= 1.0:
         raise ConfigError(f"border_fade must be in [0, 1] (units of the lesion radius), got {border_fade}")
     # Work on the lesion's box only (with room for the faint rim outside the outline): cost follows lesion area.
-    near = shape.rnorm < 1.0 + max(fade, 0.01) * 1.5 * OUTLINE_ALPHA * np.log(OUTLINE_ALPHA / 0.005) + 0.02
+    near = shape.rnorm < 1.0 + max(fade, 0.01) * (1.0 + _FADE_JITTER) * _TAIL_REACH + 0.02
     rows, cols = np.flatnonzero(near.any(1)), np.flatnonzero(near.any(0))
     if len(rows) == 0:
         return RenderedLesion(skin.copy(), shape.mask, [], [])
