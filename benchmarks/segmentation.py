@@ -13,6 +13,11 @@ tests, and the synthetic-to-real test.
   is saved to ``OUT/run`` and scored per skin-tone group (ITA measured by dermkit.imaging).
 * Synthetic-to-real: a segmenter trained on ``dermkit.synth.generate`` images only, scored on
   its own held-out synthetic images and on the real ISIC 2018 images.
+* ``--mix-synth N`` adds N synthetic images, all diagnoses equally often, to the real training
+  set: the 1,904 ISIC 2018 task 1 images with published labels (ISIC 2017 part 3, ISIC 2019) are
+  all nevi, melanomas or seborrheic keratoses, while HAM10000 also has basal cell carcinomas,
+  actinic keratoses, vascular lesions and dermatofibromas. The best run
+  is also scored per diagnosis, and its HAM10000 score is reweighted to HAM10000's own class mix.
 
 ``--minutes`` is the total training budget, split equally over the runs. Writes
 ``OUT/results.json`` and ``OUT/results.md``.
@@ -43,6 +48,9 @@ PRE_VARIANTS = {
     "clahe": {"clahe": True},
 }
 SMOOTH = 3.0  # disk radius in px at a 256-px short side
+# HAM10000's class counts (Tschandl et al. 2018): the 256-px subset holds up to 150 images per
+# class, so its mean over-weights the rare classes; reweighting gives the score at HAM's own mix.
+HAM10000_CLASS_COUNTS = {"nevus": 6705, "melanoma": 1113, "bkl": 1099, "bcc": 514, "akiec": 327, "vasc": 142, "df": 115}
 POST_VARIANTS = {
     "threshold only": dict(largest_component=False, fill_holes=False, smooth_radius=0.0),
     "+ largest component": dict(largest_component=True, fill_holes=False, smooth_radius=0.0),
@@ -105,11 +113,11 @@ def score(seg, cases: pd.DataFrame, variants: dict[str, dict]) -> dict[str, dict
     return out
 
 
-def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=None) -> Path:
+def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=None, extra=None) -> Path:
     from dermkit.segment import Preprocessing, train_segmenter
 
     return train_segmenter(
-        cases, out, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
+        cases, out, extra_train=extra, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
         epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, augment=augment,
         preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, progress=False,
     )
@@ -124,8 +132,26 @@ def per_skin_tone(run: Path, cases: pd.DataFrame, out: Path) -> dict:
     table = predict_masks(run, toned, out, progress=False)
     # an ITA flagged unreliable (too little skin, or a blue/grey cast) gets a group of its own
     table["tone_group"] = table["skin_tone"].astype(object).where(table["tone_reliable"].fillna(False).astype(bool), "unreliable")
-    _, summary = evaluate_masks(table, by=("tone_group",))
+    _, summary = evaluate_masks(table, by=("tone_group", "diagnosis"))
     return summary
+
+
+def mixed_synthetic(args, out: Path) -> pd.DataFrame:
+    """``--mix-synth`` synthetic training images of ``--synth-preset`` with every diagnosis equally
+    often: the labelled part of ISIC 2018 task 1 holds only nevi, melanomas and seborrheic
+    keratoses, so the synthetic part fills in the lesion types it lacks (bcc, akiec, vasc, df)."""
+    from dermkit.synth import generate
+    from dermkit.synth.lesion import DIAGNOSIS_PATTERNS
+
+    return generate(args.synth_preset, n=args.mix_synth, size=256, seed=args.seed + 1, out_dir=out / "mix_data", workers=1,
+                    progress=False, class_weights={d: 1.0 for d in DIAGNOSIS_PATTERNS})
+
+
+def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
+    """Thresholded Jaccard of a per-diagnosis ``summary`` reweighted to the class ``counts``."""
+    by = summary["by"]["diagnosis"]
+    total = sum(counts[d] for d in by)
+    return sum(by[d]["thresholded_jaccard"] * counts[d] for d in by) / total
 
 
 def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
@@ -162,7 +188,8 @@ def markdown(results: dict) -> str:
     sets = list(results["test_sets"])
     lines = ["# Segmentation benchmark", "", f"Command: `{results['command']}`", "",
              f"Training: {results['settings']['arch']} / {results['settings']['encoder']} at {results['settings']['image_size']} px, "
-             f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images "
+             f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images"
+             + (f" and {results['settings']['n_train_synthetic']} synthetic ones (all diagnoses equally often)" if results['settings'].get('n_train_synthetic') else "") + " "
              f"(training images seen per run: {', '.join(f'{k}: {v}' for k, v in results['images_seen'].items())}).", "",
              "## Thresholded Jaccard (ISIC 2018 score) by pre-processing run × post-processing", "",
              "| pre-processing | post-processing | " + " | ".join(f"{s} (n={results['test_sets'][s]})" for s in sets) + " |",
@@ -177,6 +204,15 @@ def markdown(results: dict) -> str:
         for s, summ in best["by_skin_tone"].items():
             for g, m in [("all", summ["overall"])] + list(summ["by"].get("tone_group", {}).items()):
                 lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} | {m['hd95_median']:.1f} |")
+        lines += ["", "## Best run by diagnosis", "", "| test set | diagnosis | n | thresholded Jaccard | Jaccard | Dice |", "|---|---|---|---|---|---|"]
+        for s, summ in best["by_skin_tone"].items():
+            for g, m in summ["by"].get("diagnosis", {}).items():
+                if g == "<none>":  # ISIC 2018 task 1 publishes no diagnoses
+                    continue
+                lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |")
+        if "ham10000_at_ham_class_mix" in best:
+            lines += ["", f"The HAM10000 subset holds up to 150 images per class; reweighted to HAM10000's own class mix "
+                      f"(two thirds nevi) its thresholded Jaccard is {best['ham10000_at_ham_class_mix']:.3f}."]
     if "synth_to_real" in results:
         sr = results["synth_to_real"]
         lines += ["", "## Synthetic-to-real", "", f"Trained on {sr['train_images']} synthetic `{sr.get('preset', results['settings']['synth_preset'])}` images only "
@@ -220,6 +256,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--eval-limit", type=int, default=None, help="Cap images per test set (seeded sample), to bound scoring time.")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real training set of every pre-processing run.")
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
     parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone scoring of the saved OUT/run (OUT/results.json must exist).")
@@ -246,18 +283,19 @@ def main(argv: list[str] | None = None) -> dict:
         results["synth_to_real"] = synth_to_real(args, out, args.minutes, real_sets(train_cases, tests, args))
         results["synth_to_real"]["command"] = command
         return write_results(results, out)
+    mix = mixed_synthetic(args, out) if args.mix_synth else None
     n_runs = len(args.pre) + (0 if args.no_synth else 1)
     minutes = args.minutes / n_runs
     results: dict = {
         "command": command,
-        "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "minutes_per_run": minutes, "n_train": len(train_cases), "torch_threads": torch.get_num_threads()},
+        "settings": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "minutes_per_run": minutes, "n_train": len(train_cases), "n_train_synthetic": 0 if mix is None else len(mix), "torch_threads": torch.get_num_threads()},
         "test_sets": {k: len(v) for k, v in tests.items()},
         "ablation": {}, "images_seen": {}, "training": {},
     }
     best = ((-1.0, -1.0), None, None)  # (thresholded Jaccard, Jaccard) on the ISIC 2018 held-out part
     for pre in args.pre:
         t0 = time.monotonic()
-        run = train(train_cases, out / "runs" / pre, minutes, args, PRE_VARIANTS[pre])
+        run = train(train_cases, out / "runs" / pre, minutes, args, PRE_VARIANTS[pre], extra=mix)
         info = json.loads((run / "config.json").read_text())["training"]
         results["training"][pre] = info
         results["images_seen"][pre] = info["steps_done"] * args.batch_size
@@ -281,6 +319,7 @@ def main(argv: list[str] | None = None) -> dict:
     save_segmenter(model, config, out / "run")
     results["best"] = {"preprocessing": pre, "postprocessing": post, "isic2018_heldout_thresholded_jaccard": best[0][0]}
     results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
+    results["best"]["ham10000_at_ham_class_mix"] = prevalence_weighted(results["best"]["by_skin_tone"]["ham10000"], HAM10000_CLASS_COUNTS)
     write_json(out / "results.json", results)
     if not args.no_synth:
         results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args))

@@ -48,3 +48,12 @@ def test_wrong_size_mask_is_one_line_error(ellipse_cases, tmp_path):
     assert res.returncode == 1
     assert "small.png is 10x10 but its image is 128x96" in res.stderr
     assert not (tmp_path / "f.parquet").exists()
+
+
+def test_extra_training_table_clash_is_one_line_error(ellipse_cases, tmp_path):
+    save_cases(ellipse_cases, tmp_path / "c.parquet")
+    save_cases(ellipse_cases.iloc[:3], tmp_path / "extra.parquet")
+    res = run("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run", "--extra-train", tmp_path / "extra.parquet", "--image-size", "64")
+    assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1
+    assert "extra training table: case_id 'c0' is also in the case table (3 shared)" in res.stderr
+    assert not (tmp_path / "run").exists()

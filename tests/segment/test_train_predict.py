@@ -77,6 +77,18 @@ def test_bad_training_input(ellipse_cases, tmp_path):
         train_segmenter(ellipse_cases, tmp_path / "fresh", resume=True, image_size=64)
 
 
+def test_extra_training_cases_join_the_training_part_only(ellipse_cases, tmp_path):
+    extra = ellipse_cases.iloc[:8].assign(split="val")  # its own split is ignored
+    with pytest.raises(DataError, match="case_id 'c0' is also in the case table"):
+        train_segmenter(ellipse_cases, tmp_path / "x", extra_train=extra, image_size=64, max_steps=1, progress=False)
+    with pytest.raises(DataError, match="extra training table: .*mask_path"):
+        train_segmenter(ellipse_cases, tmp_path / "x", extra_train=extra.drop(columns="mask_path"), image_size=64, progress=False)
+    extra["case_id"] = "x" + extra["case_id"]
+    run = train_segmenter(ellipse_cases, tmp_path / "run", extra_train=extra, image_size=64, batch_size=6, max_steps=1, progress=False)
+    info = json.loads((run / "config.json").read_text())["training"]
+    assert (info["n_train"], info["n_extra_train"], info["n_val"]) == (18 + 8, 8, 6)
+
+
 def test_evaluate_defined_handling(ellipse_cases, tmp_path):
     cases = ellipse_cases.iloc[:3].copy()
     truth = cv2.imread(cases["mask_path"].iloc[0], cv2.IMREAD_UNCHANGED)

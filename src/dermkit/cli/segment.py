@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
 def train_cmd(
     cases: Path = typer.Argument(..., help="Case table with image_path and mask_path (split: train/val; else split by patient)."),
     out: Path = typer.Option(..., "-o", "--out", help="Run folder to write (model.safetensors + config.json)."),
+    extra_train: Optional[Path] = typer.Option(None, help="Second case table added to the training part only (e.g. `dermkit synth` images of lesion types CASES lacks); never validated on."),
     arch: str = typer.Option("unet", help="unet, unetplusplus, deeplabv3plus, fpn or manet."),
     encoder: str = typer.Option("resnet18", help="smp encoder (resnet18, mit_b0, ...) or a timm one as tu-NAME (tu-convnext_atto)."),
     pretrained: Optional[Path] = typer.Option(None, help="Local weights (file or run folder) for the model or its encoder; default: random init."),
@@ -50,7 +51,7 @@ def train_cmd(
     from dermkit.segment import Postprocessing, Preprocessing, train_segmenter
 
     run = train_segmenter(
-        cases, out, arch=arch, encoder=encoder, pretrained=pretrained or False, image_size=image_size,
+        cases, out, extra_train=extra_train, arch=arch, encoder=encoder, pretrained=pretrained or False, image_size=image_size,
         batch_size=batch_size, epochs=epochs, max_steps=max_steps, max_minutes=minutes, lr=lr,
         boundary_weight=boundary_weight,
         preprocessing=Preprocessing(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe),

@@ -1,7 +1,9 @@
 """Train a lesion segmenter on a case table (Lightning): the ``dermkit segment train`` stage.
 
 Cases with ``split == "train"`` train, ``split == "val"`` validate (a table without ``split`` is
-split by patient with :func:`dermkit.cases.split_cases`). Images and masks are augmented jointly
+split by patient with :func:`dermkit.cases.split_cases`). ``extra_train`` adds a second table to
+the training part only, whatever its ``split`` says: e.g. synthetic images of the lesion types the
+real data lacks (``dermkit synth``); it is never used for validation. Images and masks are augmented jointly
 by :func:`dermkit.datasets.transforms.create_transform`; pre-processing (:mod:`.preprocess`)
 is applied once, before augmentation, and stored in the run's config with the
 post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats them.
@@ -37,6 +39,7 @@ def train_segmenter(
     cases: pd.DataFrame | str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
+    extra_train: pd.DataFrame | str | os.PathLike[str] | None = None,
     arch: str = "unet",
     encoder: str = "resnet18",
     pretrained: bool | str | os.PathLike[str] = False,
@@ -74,7 +77,7 @@ def train_segmenter(
     import torch
     from torch.utils.data import DataLoader
 
-    from dermkit.cases import load_cases, split_cases, validate_cases
+    from dermkit.cases import split_cases
     from dermkit.datasets.torch_dataset import CaseDataset, seed_worker
     from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, create_transform
     from dermkit.models.segmenter import create_segmenter, save_segmenter, segmenter_config
@@ -84,16 +87,19 @@ def train_segmenter(
         raise ConfigError(f"image_size must be a multiple of 32 (the encoders downsample 32x), got {image_size}")
     if batch_size < 1 or epochs < 1:
         raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
-    table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
-    if "mask_path" not in table.columns or table["mask_path"].isna().all():
-        raise DataError("segmentation training needs a mask_path column with lesion masks")
-    table = table[table["mask_path"].notna()].reset_index(drop=True)
+    table = _cases_with_masks(cases, "case table")
     if "split" not in table.columns or table["split"].isna().all():
         table = split_cases(table, (0.85, 0.15, 0.0), seed=seed, stratify=None)
     train_cases = table[table["split"] == "train"].reset_index(drop=True)
     val_cases = table[table["split"] == "val"].reset_index(drop=True)
     if train_cases.empty:
         raise DataError("no training cases (split == 'train') with a mask")
+    if extra_train is not None:
+        extra = _cases_with_masks(extra_train, "extra training table")
+        clash = extra["case_id"][extra["case_id"].isin(table["case_id"])]
+        if len(clash):
+            raise DataError(f"extra training table: case_id {clash.iloc[0]!r} is also in the case table ({len(clash)} shared)")
+        train_cases = pd.concat([train_cases, extra.assign(split="train")], ignore_index=True)
 
     out = Path(out_dir)
     cache = out / "preprocessed"
@@ -144,7 +150,7 @@ def train_segmenter(
         preprocessing=preprocessing.to_dict(),
         postprocessing=postprocessing.to_dict(),
         training={
-            "n_train": len(train_cases), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
+            "n_train": len(train_cases), "n_extra_train": 0 if extra_train is None else len(extra), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
             "steps_done": trainer.global_step, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
             "seconds": round(time.monotonic() - started, 1), "seed": seed,
             "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
@@ -152,3 +158,14 @@ def train_segmenter(
     )
     save_segmenter(module.model, config, out)
     return out
+
+
+def _cases_with_masks(cases: pd.DataFrame | str | os.PathLike[str], what: str) -> pd.DataFrame:
+    """The validated rows of ``cases`` that have a mask; :class:`DataError` naming ``what`` if none do."""
+    from dermkit.cases import load_cases, validate_cases
+
+    table = validate_cases(cases, source=what) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    if "mask_path" not in table.columns or table["mask_path"].isna().all():
+        name = what if isinstance(cases, pd.DataFrame) else str(cases)
+        raise DataError(f"{name}: segmentation training needs a mask_path column with lesion masks")
+    return table[table["mask_path"].notna()].reset_index(drop=True)

@@ -1,0 +1,34 @@
+"""The segmentation benchmark script: its reweighting by class mix, and a smoke run on real data."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+
+def test_prevalence_weighted_reweights_to_the_class_counts():
+    import segmentation as bench
+
+    summary = {"by": {"diagnosis": {"nevus": {"thresholded_jaccard": 0.9}, "bcc": {"thresholded_jaccard": 0.3}}}}
+    # 3 nevi per bcc: (3 * 0.9 + 1 * 0.3) / 4; classes absent from the summary do not count
+    assert bench.prevalence_weighted(summary, {"nevus": 3, "bcc": 1, "df": 100}) == pytest.approx(0.75)
+
+
+@pytest.mark.slow
+def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
+    import segmentation as bench
+
+    results = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--pre", "none", "--no-synth", "--limit", "6",
+                          "--max-steps", "2", "--mix-synth", "7", "--image-size", "64", "--batch-size", "4"])
+    assert results["settings"]["n_train"] == 24 and results["settings"]["n_train_synthetic"] == 7
+    assert len(list((tmp_path / "mix_data" / "images").glob("*.png"))) == 7
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert set(saved["best"]["by_skin_tone"]["ham10000"]["by"]["diagnosis"]) <= set(bench.HAM10000_CLASS_COUNTS)
+    assert 0.0 <= saved["best"]["ham10000_at_ham_class_mix"] <= 1.0
+    md = (tmp_path / "results.md").read_text()
+    assert "7 synthetic ones" in md and "## Best run by diagnosis" in md
