@@ -147,6 +147,12 @@ def mixed_synthetic(args, out: Path) -> pd.DataFrame:
                     progress=False, class_weights={d: 1.0 for d in DIAGNOSIS_PATTERNS})
 
 
+def score_best_run(out: Path, tests: dict[str, pd.DataFrame]) -> dict:
+    """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix."""
+    by_set = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
+    return {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], HAM10000_CLASS_COUNTS)}
+
+
 def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
     """Thresholded Jaccard of a per-diagnosis ``summary`` reweighted to the class ``counts``."""
     by = summary["by"]["diagnosis"]
@@ -276,7 +282,7 @@ def main(argv: list[str] | None = None) -> dict:
     train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
     if args.skin_tone_only:
         results = json.loads((out / "results.json").read_text())
-        results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
+        results["best"].update(score_best_run(out, tests))
         return write_results(results, out)
     if args.synth_only:
         results = json.loads((out / "results.json").read_text())
@@ -318,8 +324,7 @@ def main(argv: list[str] | None = None) -> dict:
         shutil.rmtree(out / "run")
     save_segmenter(model, config, out / "run")
     results["best"] = {"preprocessing": pre, "postprocessing": post, "isic2018_heldout_thresholded_jaccard": best[0][0]}
-    results["best"]["by_skin_tone"] = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
-    results["best"]["ham10000_at_ham_class_mix"] = prevalence_weighted(results["best"]["by_skin_tone"]["ham10000"], HAM10000_CLASS_COUNTS)
+    results["best"].update(score_best_run(out, tests))
     write_json(out / "results.json", results)
     if not args.no_synth:
         results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args))
