@@ -195,7 +195,7 @@ def markdown(results: dict) -> str:
     lines = ["# Segmentation benchmark", "", f"Command: `{results['command']}`", "",
              f"Training: {results['settings']['arch']} / {results['settings']['encoder']} at {results['settings']['image_size']} px, "
              f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images"
-             + (f" and {results['settings']['n_train_synthetic']} synthetic ones (all diagnoses equally often)" if results['settings'].get('n_train_synthetic') else "") + " "
+             + (f" and {results['settings']['n_train_synthetic']} synthetic ones of all diagnoses" if results['settings'].get('n_train_synthetic') else "") + " "
              f"(training images seen per run: {', '.join(f'{k}: {v}' for k, v in results['images_seen'].items())}).", "",
              "## Thresholded Jaccard (ISIC 2018 score) by pre-processing run × post-processing", "",
              "| pre-processing | post-processing | " + " | ".join(f"{s} (n={results['test_sets'][s]})" for s in sets) + " |",
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real training set of every pre-processing run.")
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
-    parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone scoring of the saved OUT/run (OUT/results.json must exist).")
+    parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist).")
     args = parser.parse_args(argv)
     if (args.skin_tone_only or args.synth_only) and not (args.out / "results.json").is_file():
         parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")

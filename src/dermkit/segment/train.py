@@ -3,8 +3,8 @@
 Cases with ``split == "train"`` train, ``split == "val"`` validate (a table without ``split`` is
 split by patient with :func:`dermkit.cases.split_cases`). ``extra_train`` adds a second table to
 the training part only, whatever its ``split`` says: e.g. synthetic images of the lesion types the
-real data lacks (``dermkit synth``); it is never used for validation. Images and masks are augmented jointly
-by :func:`dermkit.datasets.transforms.create_transform`; pre-processing (:mod:`.preprocess`)
+real data lacks (``dermkit synth``); it is never used for validation. Images and masks are
+augmented jointly by :func:`dermkit.datasets.transforms.create_transform`; pre-processing (:mod:`.preprocess`)
 is applied once, before augmentation, and stored in the run's config with the
 post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats them.
 
