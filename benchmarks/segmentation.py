@@ -48,9 +48,6 @@ PRE_VARIANTS = {
     "clahe": {"clahe": True},
 }
 SMOOTH = 3.0  # disk radius in px at a 256-px short side
-# HAM10000's class counts (Tschandl et al. 2018): the 256-px subset holds up to 150 images per
-# class, so its mean over-weights the rare classes; reweighting gives the score at HAM's own mix.
-HAM10000_CLASS_COUNTS = {"nevus": 6705, "melanoma": 1113, "bkl": 1099, "bcc": 514, "akiec": 327, "vasc": 142, "df": 115}
 POST_VARIANTS = {
     "threshold only": dict(largest_component=False, fill_holes=False, smooth_radius=0.0),
     "+ largest component": dict(largest_component=True, fill_holes=False, smooth_radius=0.0),
@@ -148,9 +145,15 @@ def mixed_synthetic(args, out: Path) -> pd.DataFrame:
 
 
 def score_best_run(out: Path, tests: dict[str, pd.DataFrame]) -> dict:
-    """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix."""
+    """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix.
+
+    The HAM10000 subset holds up to 150 images per class, so its mean over-weights the rare
+    classes; reweighting to HAM10000's published counts gives the score at its own mix.
+    """
+    from dermkit.datasets.ham10000 import CLASS_COUNTS
+
     by_set = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
-    return {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], HAM10000_CLASS_COUNTS)}
+    return {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], CLASS_COUNTS)}
 
 
 def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:

@@ -16,6 +16,8 @@ from dermkit.datasets._common import finish, find_file, index_images, read_csv
 from dermkit.labels import map_labels
 
 SOURCE = "ham10000"
+CLASS_COUNTS: dict[str, int] = {"nevus": 6705, "melanoma": 1113, "bkl": 1099, "bcc": 514, "akiec": 327, "vasc": 142, "df": 115}
+"""Images per diagnosis in the published HAM10000 (10,015 images; Tschandl et al. 2018)."""
 
 
 @register_adapter(SOURCE)

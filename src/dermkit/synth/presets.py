@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from dermkit.cases import SKIN_TONES
+from dermkit.datasets.ham10000 import CLASS_COUNTS as HAM10000_CLASS_COUNTS
 from dermkit.errors import ConfigError
 from dermkit.synth.artifacts import ARTIFACTS
 from dermkit.synth.lesion import DIAGNOSIS_PATTERNS
@@ -120,7 +121,7 @@ PRESETS: dict[str, Preset] = {
     "isic-like": Preset(
         "isic-like",
         # HAM10000 class frequencies (Tschandl et al. 2018).
-        class_weights={"nevus": 6705, "melanoma": 1113, "bkl": 1099, "bcc": 514, "akiec": 327, "vasc": 142, "df": 115},
+        class_weights=dict(HAM10000_CLASS_COUNTS),
         # Skin ITA and lesion size follow ISIC 2018 (benchmarks/synth_calibration.py).
         tone_weights={"very_light": 0.6, "light": 0.2, "intermediate": 0.1, "tan": 0.07, "brown": 0.03, "dark": 0.0},
         radius_scale=1.35,
