@@ -57,3 +57,19 @@ def test_extra_training_table_clash_is_one_line_error(ellipse_cases, tmp_path):
     assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1
     assert "extra training table: case_id 'c0' is also in the case table (3 shared)" in res.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_train_with_bf16_and_channels_last_saves_float32_weights(ellipse_cases, tmp_path):
+    import json
+
+    import torch
+    from safetensors.torch import load_file
+
+    save_cases(ellipse_cases, tmp_path / "c.parquet")
+    res = invoke("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run", "--image-size", "64", "--max-steps", "1",
+                 "--precision", "bf16-mixed", "--channels-last")
+    assert res.exit_code == 0, res.output
+    training = json.loads((tmp_path / "run" / "config.json").read_text())["training"]
+    assert (training["precision"], training["channels_last"], training["steps_done"]) == ("bf16-mixed", True, 1)
+    weights = load_file(tmp_path / "run" / "model.safetensors")
+    assert all(t.dtype == torch.float32 for t in weights.values() if t.is_floating_point())

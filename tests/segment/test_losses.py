@@ -28,3 +28,15 @@ def test_boundary_loss_penalises_far_false_positives_more():
     loss = SegmentationLoss(dice_weight=0, bce_weight=0, boundary_weight=1)
     to_logits = lambda m: (m * 2 - 1) * 20
     assert loss(to_logits(far), target) > loss(to_logits(near), target) > loss(to_logits(target), target)
+
+
+def test_loss_is_float32_under_bf16_autocast():
+    torch.manual_seed(0)
+    logits = torch.randn(4, 1, 64, 64).to(torch.bfloat16)  # what a bf16 model's last layer hands over
+    target = (torch.rand(4, 1, 64, 64) > 0.7).float()
+    loss = SegmentationLoss(bce_weight=0.0, boundary_weight=0.5)  # Dice keeps its input's dtype
+    reference = loss(logits.float(), target)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = loss(logits, target)
+    assert mixed.dtype == torch.float32
+    assert abs(mixed.item() - reference.item()) < 1e-6

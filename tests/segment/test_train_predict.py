@@ -26,8 +26,10 @@ def test_predict_writes_masks_of_each_images_size(tiny_run, ellipse_cases, tmp_p
 
 
 @pytest.mark.slow
-def test_trained_model_segments_held_out_ellipses(ellipse_cases, tmp_path):
-    run = train_segmenter(ellipse_cases, tmp_path / "run", image_size=64, batch_size=6, epochs=8, lr=3e-3, progress=False, seed=0)
+@pytest.mark.parametrize("precision, channels_last", [("32-true", False), ("bf16-mixed", True)])
+def test_trained_model_segments_held_out_ellipses(ellipse_cases, tmp_path, precision, channels_last):
+    run = train_segmenter(ellipse_cases, tmp_path / "run", image_size=64, batch_size=6, epochs=8, lr=3e-3, progress=False, seed=0,
+                          precision=precision, channels_last=channels_last)
     table = predict_masks(run, ellipse_cases, tmp_path / "pred", progress=False)
     per_image, summary = evaluate_masks(table)
     val = per_image[ellipse_cases["split"].eq("val").to_numpy()]

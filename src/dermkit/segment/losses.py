@@ -64,8 +64,9 @@ class SegmentationLoss(nn.Module):
         self.bce = SoftBCEWithLogitsLoss()
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """The weighted loss of a batch."""
+        """The weighted loss of a batch, in float32 (also when the model runs in bf16/fp16 autocast)."""
         w_dice, w_bce, w_boundary = self.weights
+        logits, target = logits.float(), target.float()
         loss = logits.new_zeros(())
         if w_dice:
             loss = loss + w_dice * self.dice(logits, target)

@@ -26,6 +26,8 @@ class SegmentationModule(pl.LightningModule):
     The schedule runs over ``total_steps`` optimiser steps, or over ``total_seconds`` of wall
     time when training has a time budget (so the learning rate has decayed when time runs out;
     such runs are not bit-repeatable). Neither given: constant learning rate.
+    ``channels_last=True`` stores weights and batches channels-last (NHWC), which oneDNN and cuDNN
+    run faster, most of all under ``bf16-mixed`` precision.
     """
 
     def __init__(
@@ -36,9 +38,11 @@ class SegmentationModule(pl.LightningModule):
         boundary_weight: float = 0.0,
         total_steps: int = 0,
         total_seconds: float = 0.0,
+        channels_last: bool = False,
     ) -> None:
         super().__init__()
-        self.model = model
+        self.channels_last = channels_last
+        self.model = model.to(memory_format=torch.channels_last) if channels_last else model
         self.loss = SegmentationLoss(boundary_weight=boundary_weight)
         self.lr, self.weight_decay = lr, weight_decay
         self.total_steps, self.total_seconds = total_steps, total_seconds
@@ -48,15 +52,19 @@ class SegmentationModule(pl.LightningModule):
         """Logits ``(N, 1, H, W)``."""
         return self.model(x)
 
+    def _images(self, batch: dict[str, Any]) -> torch.Tensor:
+        x = batch["image"]
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         """Loss on one batch of ``{"image", "mask"}`` samples."""
-        loss = self.loss(self.model(batch["image"]), batch["mask"])
+        loss = self.loss(self.model(self._images(batch)), batch["mask"])
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["image"]))
         return loss
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         """Loss, Dice and Jaccard (per image, then averaged) on one validation batch."""
-        logits = self.model(batch["image"])
+        logits = self.model(self._images(batch))
         target = batch["mask"] > 0.5
         pred = logits > 0
         inter = (pred & target).flatten(1).sum(1).float()

@@ -1,0 +1,101 @@
+"""Segmenter training speed by numeric precision and memory layout, as ratios to float32.
+
+Every setting trains the same U-Net/resnet18 through :func:`dermkit.segment.train_segmenter` on
+the same ISIC 2018 task 1 images (128 px, no validation part, no pre-processing). Each
+measurement is the difference of two runs, ``--steps`` and ``--warmup`` optimiser steps long,
+so Lightning's set-up and the first (slow, oneDNN-priming) steps cancel out. Repeats are
+interleaved, alternating the order of the settings, and the ratio uses each setting's median.
+``bf16-mixed`` pays off on CPUs with bf16 units (AVX-512 bf16 / AMX): the CPU's flags are
+recorded.
+
+Example:
+    python benchmarks/segmentation_train_speed.py --out benchmarks/results/segmentation_train_speed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from _machine import machine_info
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "isic2018_task12_256"
+SETTINGS = {  # name: (precision, channels_last, batch size)
+    "float32": ("32-true", False, 8),
+    "float32 + channels-last": ("32-true", True, 8),
+    "bf16-mixed": ("bf16-mixed", False, 8),
+    "bf16-mixed + channels-last": ("bf16-mixed", True, 8),
+    "bf16-mixed + channels-last, batch 16": ("bf16-mixed", True, 16),
+}
+
+
+def cpu_flags() -> list[str]:
+    """The bf16-related flags of this CPU (empty where /proc/cpuinfo is missing)."""
+    try:
+        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return []
+    return sorted(f for f in flags if f in {"avx512f", "avx512_bf16", "amx_bf16", "amx_tile"})
+
+
+def seconds(cases, root: Path, steps: int, precision: str, channels_last: bool, batch_size: int) -> float:
+    """Training seconds of one run of ``steps`` optimiser steps, as the run's config records them."""
+    from dermkit.segment import train_segmenter
+
+    run = train_segmenter(cases, root / f"{precision}-{channels_last}-{batch_size}-{steps}", image_size=128, batch_size=batch_size,
+                          epochs=100, max_steps=steps, precision=precision, channels_last=channels_last, progress=False, seed=0)
+    return json.loads((run / "config.json").read_text())["training"]["seconds"]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation_train_speed"))
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--steps", type=int, default=35, help="Steps of the long run of each pair.")
+    parser.add_argument("--warmup", type=int, default=5, help="Steps of the short run of each pair.")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    from dermkit.datasets import import_dataset
+    from dermkit.io import atomic_path, write_json
+
+    cases = import_dataset("isic", args.data).head(640).assign(split="train")
+    rates: dict[str, list[float]] = {k: [] for k in SETTINGS}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.repeats):
+            for name in list(SETTINGS) if r % 2 == 0 else list(SETTINGS)[::-1]:
+                precision, channels_last, bs = SETTINGS[name]
+                root = Path(tmp) / str(r)
+                long = seconds(cases, root, args.steps, precision, channels_last, bs)
+                short = seconds(cases, root, args.warmup, precision, channels_last, bs)
+                rates[name].append((args.steps - args.warmup) * bs / (long - short))
+                print(f"{name}: {rates[name][-1]:.1f} images/s", flush=True)
+    median = {k: statistics.median(v) for k, v in rates.items()}
+    result = {
+        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+        "machine": {**machine_info(), "cpu_flags": cpu_flags()},
+        "images_per_second": rates, "median_images_per_second": median,
+        "ratio_to_float32": {k: v / median["float32"] for k, v in median.items()},
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(args.out / "results.json", result)
+    md = ["# Segmenter training speed by precision and memory layout", "", f"Command: `{result['command']}`", "",
+          f"U-Net/resnet18 at 128 px through `train_segmenter`, {args.steps - args.warmup} timed steps per measurement "
+          f"(a {args.steps}-step run minus a {args.warmup}-step one), median of {args.repeats} interleaved repeats. "
+          f"CPU: {result['machine']['cpu']}, {result['machine']['torch_threads']} torch threads, flags {', '.join(result['machine']['cpu_flags']) or 'none'}; "
+          f"load average at the end {result['machine']['load_average_1_5_15']}.", "",
+          "| setting | images/s | ratio to float32 |", "|---|---|---|"]
+    md += [f"| {k} | {median[k]:.1f} | {result['ratio_to_float32'][k]:.2f} |" for k in SETTINGS]
+    with atomic_path(args.out / "results.md") as path:
+        path.write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    return result
+
+
+if __name__ == "__main__":
+    main()
