@@ -37,7 +37,8 @@ SETTINGS = {  # name: (precision, channels_last, batch size)
 def cpu_flags() -> list[str]:
     """The bf16-related flags of this CPU (empty where /proc/cpuinfo is missing)."""
     try:
-        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split()
+        with open("/proc/cpuinfo") as fh:
+            flags = next(line for line in fh if line.startswith("flags")).split()
     except (OSError, StopIteration):
         return []
     return sorted(f for f in flags if f in {"avx512f", "avx512_bf16", "amx_bf16", "amx_tile"})
