@@ -22,7 +22,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from _machine import machine_info
+from _machine import bf16_flags, machine_info
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "isic2018_task12_256"
 SETTINGS = {  # name: (precision, channels_last, batch size)
@@ -32,16 +32,6 @@ SETTINGS = {  # name: (precision, channels_last, batch size)
     "bf16-mixed + channels-last": ("bf16-mixed", True, 8),
     "bf16-mixed + channels-last, batch 16": ("bf16-mixed", True, 16),
 }
-
-
-def cpu_flags() -> list[str]:
-    """The bf16-related flags of this CPU (empty where /proc/cpuinfo is missing)."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            flags = next(line for line in fh if line.startswith("flags")).split()
-    except (OSError, StopIteration):
-        return []
-    return sorted(f for f in flags if f in {"avx512f", "avx512_bf16", "amx_bf16", "amx_tile"})
 
 
 def seconds(cases, root: Path, steps: int, precision: str, channels_last: bool, batch_size: int) -> float:
@@ -79,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     median = {k: statistics.median(v) for k, v in rates.items()}
     result = {
         "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
-        "machine": {**machine_info(), "cpu_flags": cpu_flags()},
+        "machine": {**machine_info(), "cpu_flags": bf16_flags()},
         "images_per_second": rates, "median_images_per_second": median,
         "ratio_to_float32": {k: v / median["float32"] for k, v in median.items()},
     }
