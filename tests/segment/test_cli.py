@@ -59,6 +59,14 @@ def test_extra_training_table_clash_is_one_line_error(ellipse_cases, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_unknown_precision_is_one_line_error(ellipse_cases, tmp_path):
+    save_cases(ellipse_cases, tmp_path / "c.parquet")
+    res = run("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run", "--precision", "bf17")
+    assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1
+    assert "precision must be one of 32-true, bf16-mixed, 16-mixed" in res.stderr and "'bf17'" in res.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def test_train_with_bf16_and_channels_last_saves_float32_weights(ellipse_cases, tmp_path):
     import json
 

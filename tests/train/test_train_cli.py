@@ -36,3 +36,8 @@ def test_cli_errors_are_one_line(lesion_cases, tmp_path):
     assert done.returncode == 1 and "run folder not found" in done.stderr
     done = _dermkit("train", "--cases", str(one), "--set", "epochz=3", "-o", str(tmp_path / "run"))
     assert done.returncode == 1 and "did you mean epochs" in done.stderr
+    cases = save_cases(lesion_cases, tmp_path / "cases.parquet")
+    done = _dermkit("train", "--cases", str(cases), "--model", "test_resnet", "--precision", "bf17", "-o", str(tmp_path / "run"))
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert "precision must be one of 32-true, bf16-mixed" in done.stderr and "'bf17'" in done.stderr
+    assert not (tmp_path / "run").exists()

@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+
+from dermkit.train.config import PRECISIONS
 from rich.table import Table
 
 
@@ -42,7 +44,7 @@ def train_cmd(
     smooth_radius: float = typer.Option(0.0, help="Post-process: opening + closing disk radius in px at a 256-px short side, scaled with the image (0: off)."),
     accelerator: str = typer.Option("auto", help="Lightning accelerator (cpu, gpu, auto)."),
     devices: str = typer.Option("auto", help="Lightning devices (auto, 1, 2, ...)."),
-    precision: str = typer.Option("32-true", help="Lightning precision (32-true, bf16-mixed, 16-mixed)."),
+    precision: str = typer.Option("32-true", help=f"Lightning precision: {', '.join(PRECISIONS)}."),
     channels_last: bool = typer.Option(False, "--channels-last", help="Channels-last (NHWC) weights and batches: faster convolutions, most of all with --precision bf16-mixed."),
     workers: int = typer.Option(0, help="DataLoader worker processes."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/lightning/last.ckpt."),

@@ -8,6 +8,8 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 
+from dermkit.train.config import PRECISIONS
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``train`` command to ``app``."""
@@ -31,7 +33,7 @@ def train_cmd(
     accelerator: Optional[str] = typer.Option(None, "--accelerator", help="cpu, gpu, mps or auto."),
     strategy: Optional[str] = typer.Option(None, "--strategy", help="Lightning strategy, e.g. ddp."),
     num_nodes: Optional[int] = typer.Option(None, "--num-nodes"),
-    precision: Optional[str] = typer.Option(None, "--precision", help="32-true, bf16-mixed or 16-mixed."),
+    precision: Optional[str] = typer.Option(None, "--precision", help=f"Lightning precision: {', '.join(PRECISIONS)}."),
     seed: Optional[int] = typer.Option(None, "--seed"),
     options: Optional[list[str]] = typer.Option(None, "--set", help="Any other training option as KEY=VALUE (repeatable), e.g. --set ema=0.999 --set mixup=0.2."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),

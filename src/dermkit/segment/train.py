@@ -33,6 +33,7 @@ import pandas as pd
 from dermkit.errors import ConfigError, DataError
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
+from dermkit.train.config import PRECISIONS
 
 
 def train_segmenter(
@@ -91,6 +92,8 @@ def train_segmenter(
         raise ConfigError(f"image_size must be a multiple of 32 (the encoders downsample 32x), got {image_size}")
     if batch_size < 1 or epochs < 1:
         raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     table = _cases_with_masks(cases, "case table")
     if "split" not in table.columns or table["split"].isna().all():
         table = split_cases(table, (0.85, 0.15, 0.0), seed=seed, stratify=None)

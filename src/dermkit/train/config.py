@@ -25,6 +25,8 @@ SAMPLERS = ("none", "class", "class_tone")
 DEBIAS_METHODS = ("none", "circle", "adversarial", "reweight", "group_dro")
 OPTIMIZERS = ("adamw", "sgd")
 SCHEDULERS = ("cosine", "none")
+PRECISIONS = ("32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
+"""Lightning precision settings dermkit accepts (classifier and segmenter training alike)."""
 MONITORS = {"val_bal_acc": "max", "val_auc": "max", "val_acc": "max", "val_loss": "min"}
 
 
@@ -101,7 +103,7 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        for name, allowed in (("loss", LOSSES), ("sampler", SAMPLERS), ("debias", DEBIAS_METHODS), ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS), ("monitor", tuple(MONITORS))):
+        for name, allowed in (("loss", LOSSES), ("sampler", SAMPLERS), ("debias", DEBIAS_METHODS), ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS), ("monitor", tuple(MONITORS)), ("precision", PRECISIONS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         for name in ("epochs", "batch_size", "image_size", "num_nodes"):
