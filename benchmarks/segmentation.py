@@ -121,13 +121,13 @@ def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=No
     )
 
 
-def per_skin_tone(run: Path, cases: pd.DataFrame, out: Path) -> dict:
+def per_skin_tone(run: Path, cases: pd.DataFrame, out: Path, tta: bool = False) -> dict:
     """Predict and score ``cases`` with the saved run, overall and by measured skin tone."""
     from dermkit.imaging.batch import measure_cases
     from dermkit.segment import evaluate_masks, predict_masks
 
     toned = measure_cases(cases, workers=1, progress=False)
-    table = predict_masks(run, toned, out, progress=False)
+    table = predict_masks(run, toned, out, tta=tta, progress=False)
     # an ITA flagged unreliable (too little skin, or a blue/grey cast) gets a group of its own
     table["tone_group"] = table["skin_tone"].astype(object).where(table["tone_reliable"].fillna(False).astype(bool), "unreliable")
     _, summary = evaluate_masks(table, by=("tone_group", "diagnosis"))
@@ -145,15 +145,17 @@ def mixed_synthetic(args, out: Path) -> pd.DataFrame:
                     progress=False, class_weights={d: 1.0 for d in DIAGNOSIS_PATTERNS})
 
 
-def score_best_run(out: Path, tests: dict[str, pd.DataFrame]) -> dict:
+def score_best_run(out: Path, tests: dict[str, pd.DataFrame], tta: bool = False) -> dict:
     """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix.
 
     The HAM10000 subset holds up to 150 images per class, so its mean over-weights the rare
     classes; reweighting to HAM10000's published counts gives the score at its own mix.
+    ``tta`` predicts with test-time augmentation (the eight flips / rotations of each image).
     """
     from dermkit.datasets.ham10000 import CLASS_COUNTS
 
-    by_set = {name: per_skin_tone(out / "run", table, out / "best_predictions" / name) for name, table in tests.items()}
+    folder = out / ("best_predictions_tta" if tta else "best_predictions")
+    by_set = {name: per_skin_tone(out / "run", table, folder / name, tta) for name, table in tests.items()}
     return {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], CLASS_COUNTS)}
 
 
@@ -224,6 +226,8 @@ def markdown(results: dict) -> str:
         if "ham10000_at_ham_class_mix" in best:
             lines += ["", f"The HAM10000 subset holds up to 150 images per class; reweighted to HAM10000's own class mix "
                       f"(two thirds nevi) its thresholded Jaccard is {best['ham10000_at_ham_class_mix']:.3f}."]
+    if "tta" in best:
+        lines += tta_lines(best)
     if "synth_to_real" in results:
         sr = results["synth_to_real"]
         lines += ["", "## Synthetic-to-real", "", f"Trained on {sr['train_images']} synthetic `{sr.get('preset', results['settings']['synth_preset'])}` images only "
@@ -235,6 +239,21 @@ def markdown(results: dict) -> str:
         if "command" in sr:
             lines += ["", f"Command: `{sr['command']}`"]
     return "\n".join(lines) + "\n"
+
+
+def tta_lines(best: dict) -> list[str]:
+    """Markdown comparing the best run without and with test-time augmentation."""
+    plain, tta = best["by_skin_tone"], best["tta"]["by_skin_tone"]
+    lines = ["", "## Best run with test-time augmentation (mean of the 8 flips / rotations of each image)", "",
+             f"Command: `{best['tta']['command']}`", "",
+             "| test set | group | n | thresholded Jaccard | with TTA | Dice | with TTA |", "|---|---|---|---|---|---|---|"]
+    for s, summ in tta.items():
+        groups = [("all", summ["overall"], plain[s]["overall"])]
+        groups += [(g, m, plain[s]["by"]["diagnosis"][g]) for g, m in summ["by"].get("diagnosis", {}).items() if g != "<none>"]
+        for g, m, p in groups:
+            lines.append(f"| {s} | {g} | {m['n']} | {p['thresholded_jaccard']:.3f} | {m['thresholded_jaccard']:.3f} | {p['dice']:.3f} | {m['dice']:.3f} |")
+    lines += ["", f"HAM10000 at its own class mix: {best['ham10000_at_ham_class_mix']:.3f} without, {best['tta']['ham10000_at_ham_class_mix']:.3f} with TTA."]
+    return lines
 
 
 def write_results(results: dict, out: Path) -> dict:
@@ -272,7 +291,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real training set of every pre-processing run.")
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
-    parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist).")
+    parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist); with --tta, also its TTA scoring.")
+    parser.add_argument("--tta", action="store_true", help="Also score the best run with test-time augmentation (8 flips/rotations per image; 8x the inference time).")
     args = parser.parse_args(argv)
     if (args.skin_tone_only or args.synth_only) and not (args.out / "results.json").is_file():
         parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
@@ -290,6 +310,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.skin_tone_only:
         results = json.loads((out / "results.json").read_text())
         results["best"].update(score_best_run(out, tests))
+        if args.tta:
+            results["best"]["tta"] = {**score_best_run(out, tests, tta=True), "command": command}
         return write_results(results, out)
     if args.synth_only:
         results = json.loads((out / "results.json").read_text())
@@ -332,6 +354,8 @@ def main(argv: list[str] | None = None) -> dict:
     save_segmenter(model, config, out / "run")
     results["best"] = {"preprocessing": pre, "postprocessing": post, "isic2018_heldout_thresholded_jaccard": best[0][0]}
     results["best"].update(score_best_run(out, tests))
+    if args.tta:
+        results["best"]["tta"] = {**score_best_run(out, tests, tta=True), "command": command}
     write_json(out / "results.json", results)
     if not args.no_synth:
         results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args))

@@ -58,6 +58,21 @@ def dihedral_views(x: torch.Tensor) -> Iterator[torch.Tensor]:
             yield torch.rot90(flipped, k, dims=(-2, -1))
 
 
+def undo_dihedral_view(y: torch.Tensor, index: int) -> torch.Tensor:
+    """Map an output of the ``index``-th view of :func:`dihedral_views` back to the original frame.
+
+    For dense outputs (segmentation maps): ``undo_dihedral_view(model(view_i), i)`` lines up
+    with ``model(x)``.
+
+    Example:
+        >>> x = torch.arange(16.).view(1, 1, 4, 4)
+        >>> all(torch.equal(undo_dihedral_view(v, i), x) for i, v in enumerate(dihedral_views(x)))
+        True
+    """
+    y = torch.rot90(y, -(index % 4), dims=(-2, -1))
+    return y.flip(-1) if index >= 4 else y
+
+
 def predict(
     model: Classifier | str | os.PathLike[str],
     cases: pd.DataFrame | str | os.PathLike[str],

@@ -75,13 +75,14 @@ def predict_cmd(
     smooth_radius: Optional[float] = typer.Option(None, help="Override: smoothing disk radius (px at a 256-px short side)."),
     batch_size: int = typer.Option(8),
     device: str = typer.Option("cpu", help="torch device (cpu, cuda)."),
+    tta: bool = typer.Option(False, "--tta", help="Average the probability over the 8 flips/rotations of each image (8x slower)."),
 ) -> None:
     """Segment every image of a case table; masks are uint8 {0,255} PNGs of each image's size."""
     import dataclasses
 
     from dermkit.segment import Segmenter, predict_masks
 
-    seg = Segmenter.load(run, device)
+    seg = Segmenter.load(run, device, tta)
     changes = {k: v for k, v in dict(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius).items() if v is not None}
     table = predict_masks(seg, cases, out, postprocessing=dataclasses.replace(seg.postprocessing, **changes), batch_size=batch_size)
     Console().print(f"[green]wrote[/] {len(table)} masks to {out / 'masks'} and {out / 'cases.parquet'}")
