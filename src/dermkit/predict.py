@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -26,6 +25,7 @@ import torch
 from dermkit.cases import load_cases, validate_cases
 from dermkit.errors import ConfigError, DataError
 from dermkit.models.classifier import Classifier, load_classifier
+from dermkit.models.tta import dihedral_views
 
 
 class MissingMetadataWarning(UserWarning):
@@ -44,33 +44,6 @@ def check_images_exist(cases: pd.DataFrame, source: str = "case table") -> None:
     if not exists.all():
         first = cases.loc[~exists].iloc[0]
         raise DataError(f"{source}: {int((~exists).sum())} image file(s) missing, first: {first['image_path']} (case {first['case_id']!r})")
-
-
-def dihedral_views(x: torch.Tensor) -> Iterator[torch.Tensor]:
-    """The eight flips / 90-degree rotations of an image batch ``N x C x H x W`` (square images).
-
-    Example:
-        >>> len(list(dihedral_views(torch.zeros(1, 3, 4, 4))))
-        8
-    """
-    for flipped in (x, x.flip(-1)):
-        for k in range(4):
-            yield torch.rot90(flipped, k, dims=(-2, -1))
-
-
-def undo_dihedral_view(y: torch.Tensor, index: int) -> torch.Tensor:
-    """Map an output of the ``index``-th view of :func:`dihedral_views` back to the original frame.
-
-    For dense outputs (segmentation maps): ``undo_dihedral_view(model(view_i), i)`` lines up
-    with ``model(x)``.
-
-    Example:
-        >>> x = torch.arange(16.).view(1, 1, 4, 4)
-        >>> all(torch.equal(undo_dihedral_view(v, i), x) for i, v in enumerate(dihedral_views(x)))
-        True
-    """
-    y = torch.rot90(y, -(index % 4), dims=(-2, -1))
-    return y.flip(-1) if index >= 4 else y
 
 
 def predict(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dermkit.predict import dihedral_views, undo_dihedral_view
+from dermkit.models.tta import dihedral_views, undo_dihedral_view
 from dermkit.segment import Segmenter
 
 CONFIG = {"input_size": 32, "mean": [0.0, 0.0, 0.0], "std": [1 / 255] * 3}  # the model sees raw 0-255 values

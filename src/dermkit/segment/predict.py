@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dermkit.predict import dihedral_views, undo_dihedral_view
+from dermkit.models.tta import dihedral_views, undo_dihedral_view
 from dermkit.segment.postprocess import Postprocessing, postprocess
 from dermkit.segment.preprocess import Preprocessing, preprocess_image
 
