@@ -7,9 +7,9 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from dermkit.train.config import PRECISIONS
-from rich.table import Table
 
 
 def register(app: typer.Typer) -> None:

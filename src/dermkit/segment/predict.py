@@ -75,11 +75,8 @@ class Segmenter:
         if not images:
             return []
         x = self._batch(images)
-        if self.tta:
-            views = [undo_dihedral_view(torch.sigmoid(self.model(v).float()), i) for i, v in enumerate(dihedral_views(x))]
-            prob = torch.stack(views).mean(dim=0)
-        else:
-            prob = torch.sigmoid(self.model(x).float())
+        views = dihedral_views(x) if self.tta else (x,)  # view 0 is the image itself
+        prob = torch.stack([undo_dihedral_view(torch.sigmoid(self.model(v).float()), i) for i, v in enumerate(views)]).mean(dim=0)
         probs = prob[:, 0].cpu().numpy()
         return [cv2.resize(p, (im.shape[1], im.shape[0]), interpolation=cv2.INTER_LINEAR) for p, im in zip(probs, images)]
 
