@@ -121,12 +121,10 @@ def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=No
     )
 
 
-def per_skin_tone(run: Path, cases: pd.DataFrame, out: Path, tta: bool = False) -> dict:
-    """Predict and score ``cases`` with the saved run, overall and by measured skin tone."""
-    from dermkit.imaging.batch import measure_cases
+def per_skin_tone(run: Path, toned: pd.DataFrame, out: Path, tta: bool = False) -> dict:
+    """Predict and score ``toned`` (cases with measured skin tone) with the saved run, overall and by skin tone."""
     from dermkit.segment import evaluate_masks, predict_masks
 
-    toned = measure_cases(cases, workers=1, progress=False)
     table = predict_masks(run, toned, out, tta=tta, progress=False)
     # an ITA flagged unreliable (too little skin, or a blue/grey cast) gets a group of its own
     table["tone_group"] = table["skin_tone"].astype(object).where(table["tone_reliable"].fillna(False).astype(bool), "unreliable")
@@ -145,7 +143,7 @@ def mixed_synthetic(args, out: Path) -> pd.DataFrame:
                     progress=False, class_weights={d: 1.0 for d in DIAGNOSIS_PATTERNS})
 
 
-def score_best_run(out: Path, tests: dict[str, pd.DataFrame], tta: bool = False) -> dict:
+def score_best_run(out: Path, toned: dict[str, pd.DataFrame], tta: bool = False) -> dict:
     """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix.
 
     The HAM10000 subset holds up to 150 images per class, so its mean over-weights the rare
@@ -155,8 +153,18 @@ def score_best_run(out: Path, tests: dict[str, pd.DataFrame], tta: bool = False)
     from dermkit.datasets.ham10000 import CLASS_COUNTS
 
     folder = out / ("best_predictions_tta" if tta else "best_predictions")
-    by_set = {name: per_skin_tone(out / "run", table, folder / name, tta) for name, table in tests.items()}
+    by_set = {name: per_skin_tone(out / "run", table, folder / name, tta) for name, table in toned.items()}
     return {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], CLASS_COUNTS)}
+
+
+def rescore_best_run(results: dict, out: Path, tests: dict[str, pd.DataFrame], tta: bool, command: str) -> None:
+    """Score the saved ``OUT/run`` into ``results["best"]`` (skin tones measured once), with TTA as well if ``tta``."""
+    from dermkit.imaging.batch import measure_cases
+
+    toned = {name: measure_cases(table, workers=1, progress=False) for name, table in tests.items()}
+    results["best"].update(score_best_run(out, toned))
+    if tta:
+        results["best"]["tta"] = {**score_best_run(out, toned, tta=True), "command": command}
 
 
 def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
@@ -309,9 +317,7 @@ def main(argv: list[str] | None = None) -> dict:
     train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
     if args.skin_tone_only:
         results = json.loads((out / "results.json").read_text())
-        results["best"].update(score_best_run(out, tests))
-        if args.tta:
-            results["best"]["tta"] = {**score_best_run(out, tests, tta=True), "command": command}
+        rescore_best_run(results, out, tests, args.tta, command)
         return write_results(results, out)
     if args.synth_only:
         results = json.loads((out / "results.json").read_text())
@@ -353,9 +359,7 @@ def main(argv: list[str] | None = None) -> dict:
         shutil.rmtree(out / "run")
     save_segmenter(model, config, out / "run")
     results["best"] = {"preprocessing": pre, "postprocessing": post, "isic2018_heldout_thresholded_jaccard": best[0][0]}
-    results["best"].update(score_best_run(out, tests))
-    if args.tta:
-        results["best"]["tta"] = {**score_best_run(out, tests, tta=True), "command": command}
+    rescore_best_run(results, out, tests, args.tta, command)
     write_json(out / "results.json", results)
     if not args.no_synth:
         results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args))
