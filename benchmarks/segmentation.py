@@ -174,9 +174,19 @@ def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
     return sum(by[d]["thresholded_jaccard"] * counts[d] for d in by) / total
 
 
-def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
+def augment_options(text: str | None) -> dict | None:
+    """The YAML mapping of an ``--augment`` / ``--synth-augment`` option (``None`` when not given)."""
     import yaml
 
+    if not text:
+        return None
+    options = yaml.safe_load(text)
+    if not isinstance(options, dict):
+        raise SystemExit(f"augmentation options must be a YAML mapping such as '{{scale: [0.25, 1.0]}}', got {text!r}")
+    return options
+
+
+def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
     from dermkit.segment import Segmenter
     from dermkit.synth import generate
 
@@ -184,7 +194,7 @@ def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]
     cases = generate(args.synth_preset, n=args.synth_n, size=256, seed=args.seed, out_dir=out / "synth_data", workers=1, progress=False)
     gen_s = time.monotonic() - t0
     train_part = cases[cases["split"] != "test"].assign(split="train")
-    augment = yaml.safe_load(args.synth_augment) if args.synth_augment else None
+    augment = augment_options(args.synth_augment)
     run = train(train_part, out / "synth_run", minutes, args, augment=augment)
     seg = Segmenter.load(run)
     default = {"default": {}}
@@ -297,6 +307,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real training set of every pre-processing run.")
+    parser.add_argument("--augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the real pre-processing runs, e.g. '{scale: [0.25, 1.0]}' for zooms up to 2x.")
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
     parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist); with --tta, also its TTA scoring.")
@@ -336,7 +347,7 @@ def main(argv: list[str] | None = None) -> dict:
     best = ((-1.0, -1.0), None, None)  # (thresholded Jaccard, Jaccard) on the ISIC 2018 held-out part
     for pre in args.pre:
         t0 = time.monotonic()
-        run = train(train_cases, out / "runs" / pre, minutes, args, PRE_VARIANTS[pre], extra=mix)
+        run = train(train_cases, out / "runs" / pre, minutes, args, PRE_VARIANTS[pre], augment=augment_options(args.augment), extra=mix)
         info = json.loads((run / "config.json").read_text())["training"]
         results["training"][pre] = info
         results["images_seen"][pre] = info["steps_done"] * args.batch_size

@@ -159,7 +159,7 @@ def train_segmenter(
         training={
             "n_train": len(train_cases), "n_extra_train": 0 if extra_train is None else len(extra), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
             "steps_done": trainer.global_step, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
-            "precision": precision, "channels_last": channels_last,
+            "augment": dict(augment or {}), "precision": precision, "channels_last": channels_last,
             "seconds": round(time.monotonic() - started, 1), "seed": seed,
             "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
         },
