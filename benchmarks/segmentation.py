@@ -174,19 +174,8 @@ def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
     return sum(by[d]["thresholded_jaccard"] * counts[d] for d in by) / total
 
 
-def augment_options(text: str | None) -> dict | None:
-    """The YAML mapping of an ``--augment`` / ``--synth-augment`` option (``None`` when not given)."""
-    import yaml
-
-    if not text:
-        return None
-    options = yaml.safe_load(text)
-    if not isinstance(options, dict):
-        raise SystemExit(f"augmentation options must be a YAML mapping such as '{{scale: [0.25, 1.0]}}', got {text!r}")
-    return options
-
-
 def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
+    from dermkit.datasets.transforms import check_augment
     from dermkit.segment import Segmenter
     from dermkit.synth import generate
 
@@ -194,7 +183,7 @@ def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]
     cases = generate(args.synth_preset, n=args.synth_n, size=256, seed=args.seed, out_dir=out / "synth_data", workers=1, progress=False)
     gen_s = time.monotonic() - t0
     train_part = cases[cases["split"] != "test"].assign(split="train")
-    augment = augment_options(args.synth_augment)
+    augment = check_augment(args.synth_augment) or None
     run = train(train_part, out / "synth_run", minutes, args, augment=augment)
     seg = Segmenter.load(run)
     default = {"default": {}}
@@ -219,6 +208,7 @@ def markdown(results: dict) -> str:
     lines = ["# Segmentation benchmark", "", f"Command: `{results['command']}`", "",
              f"Training: {results['settings']['arch']} / {results['settings']['encoder']} at {results['settings']['image_size']} px, batch {results['settings']['batch_size']}, "
              f"{results['settings'].get('precision', '32-true')} precision{', channels-last' if results['settings'].get('channels_last') else ''}, "
+             f"augmentation `{results['settings'].get('augment') or 'default'}`, "
              f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images"
              + (f" and {results['settings']['n_train_synthetic']} synthetic ones of all diagnoses" if results['settings'].get('n_train_synthetic') else "") + " "
              f"(training images seen per run: {', '.join(f'{k}: {v}' for k, v in results['images_seen'].items())}).", "",
@@ -315,6 +305,14 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if (args.skin_tone_only or args.synth_only) and not (args.out / "results.json").is_file():
         parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
+    from dermkit.datasets.transforms import check_augment
+    from dermkit.errors import ConfigError
+
+    try:
+        augment = check_augment(args.augment)
+        check_augment(args.synth_augment)
+    except ConfigError as exc:
+        parser.error(str(exc))
     warnings.simplefilter("ignore")
     import torch
 
@@ -347,7 +345,7 @@ def main(argv: list[str] | None = None) -> dict:
     best = ((-1.0, -1.0), None, None)  # (thresholded Jaccard, Jaccard) on the ISIC 2018 held-out part
     for pre in args.pre:
         t0 = time.monotonic()
-        run = train(train_cases, out / "runs" / pre, minutes, args, PRE_VARIANTS[pre], augment=augment_options(args.augment), extra=mix)
+        run = train(train_cases, out / "runs" / pre, minutes, args, PRE_VARIANTS[pre], augment=augment, extra=mix)
         info = json.loads((run / "config.json").read_text())["training"]
         results["training"][pre] = info
         results["images_seen"][pre] = info["steps_done"] * args.batch_size

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, create_transform
+from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, check_augment, create_transform
 from dermkit.errors import ConfigError
 
 
@@ -79,3 +79,24 @@ def test_extra_transforms_run_before_normalisation():
 def test_bad_options(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         create_transform(**kwargs)
+
+
+def test_check_augment_reads_mappings_and_yaml_text():
+    assert check_augment(None) == {}
+    assert check_augment({"rotate": 0}) == {"rotate": 0}
+    assert check_augment("{scale: [0.25, 1.0], hflip: 0}") == {"scale": [0.25, 1.0], "hflip": 0}
+
+
+@pytest.mark.parametrize(
+    "options,match",
+    [
+        ("{scal: [0.25, 1.0]}", "unknown augment option\\(s\\) scal; known: scale, hflip"),
+        ({"zoom": 2, "blur": 1}, "unknown augment option\\(s\\) blur, zoom"),
+        ("scale=0.25", "must be a mapping .*'scale=0.25'"),
+        ("{scale: [0.25", "must be a mapping"),
+        ([0.25, 1.0], "must be a mapping"),
+    ],
+)
+def test_check_augment_names_bad_options(options, match):
+    with pytest.raises(ConfigError, match=match):
+        check_augment(options)

@@ -19,12 +19,22 @@ def test_prevalence_weighted_reweights_to_the_class_counts():
     assert bench.prevalence_weighted(summary, {"nevus": 3, "bcc": 1, "df": 100}) == pytest.approx(0.75)
 
 
+def test_bad_augment_option_stops_before_any_work(tmp_path, capsys):
+    import segmentation as bench
+
+    with pytest.raises(SystemExit):
+        bench.main(["--out", str(tmp_path / "bench"), "--augment", "{zoom: 2}"])
+    assert "unknown augment option(s) zoom" in capsys.readouterr().err
+    assert not (tmp_path / "bench").exists()
+
+
 @pytest.mark.slow
 def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     import segmentation as bench
 
     results = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--pre", "none", "--no-synth", "--limit", "6",
-                          "--max-steps", "2", "--mix-synth", "7", "--image-size", "64", "--batch-size", "4", "--tta"])
+                          "--max-steps", "2", "--mix-synth", "7", "--image-size", "64", "--batch-size", "4", "--tta",
+                          "--augment", "{scale: [0.25, 1.0]}"])
     assert results["settings"]["n_train"] == 24 and results["settings"]["n_train_synthetic"] == 7
     assert len(list((tmp_path / "mix_data" / "images").glob("*.png"))) == 7
     saved = json.loads((tmp_path / "results.json").read_text())
@@ -32,6 +42,8 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     assert 0.0 <= saved["best"]["ham10000_at_ham_class_mix"] <= 1.0
     md = (tmp_path / "results.md").read_text()
     assert "and 7 synthetic ones of all diagnoses" in md and "## Best run by diagnosis" in md
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["augment"] == {"scale": [0.25, 1.0]}
+    assert "augmentation `{scale: [0.25, 1.0]}`" in md
     tta = saved["best"]["tta"]
     assert {k: v["overall"]["n"] for k, v in tta["by_skin_tone"].items()} == {k: v["overall"]["n"] for k, v in saved["best"]["by_skin_tone"].items()}
     assert len(list((tmp_path / "best_predictions_tta" / "ham10000" / "masks").glob("*.png"))) == 6

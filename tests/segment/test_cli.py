@@ -67,6 +67,30 @@ def test_unknown_precision_is_one_line_error(ellipse_cases, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_unknown_augment_option_is_one_line_error(ellipse_cases, tmp_path):
+    save_cases(ellipse_cases, tmp_path / "c.parquet")
+    res = run("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run", "--augment", "{zoom: 2}")
+    assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1
+    assert "unknown augment option(s) zoom; known: scale, hflip, vflip, rotate, color_jitter" in res.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_augment_option_reaches_the_transform_and_the_run_config(ellipse_cases, tmp_path, monkeypatch):
+    import json
+
+    import dermkit.datasets.transforms as transforms
+
+    seen = []
+    real = transforms.create_transform
+    monkeypatch.setattr(transforms, "create_transform", lambda *a, **kw: seen.append(kw) or real(*a, **kw))
+    save_cases(ellipse_cases, tmp_path / "c.parquet")
+    res = invoke("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run", "--image-size", "64", "--max-steps", "1",
+                 "--augment", "{scale: [0.25, 1.0], rotate: 0}")
+    assert res.exit_code == 0, res.output
+    assert seen[0] == {"train": True, "seed": 0, "scale": [0.25, 1.0], "rotate": 0}
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["augment"] == {"scale": [0.25, 1.0], "rotate": 0}
+
+
 def test_train_with_bf16_and_channels_last_saves_float32_weights(ellipse_cases, tmp_path):
     import json
 

@@ -77,6 +77,11 @@ def test_bad_training_input(ellipse_cases, tmp_path):
         train_segmenter(ellipse_cases.drop(columns="mask_path"), tmp_path / "x")
     with pytest.raises(DataError, match="resume"):
         train_segmenter(ellipse_cases, tmp_path / "fresh", resume=True, image_size=64)
+    with pytest.raises(ConfigError, match="unknown augment option\\(s\\) scal"):
+        train_segmenter(ellipse_cases, tmp_path / "x", augment={"scal": [0.25, 1.0]})
+    with pytest.raises(ConfigError, match="bad augment option"):
+        train_segmenter(ellipse_cases, tmp_path / "x", augment={"scale": 0.25})  # not a (min, max) pair
+    assert not (tmp_path / "x").exists()  # refused before anything is written
 
 
 def test_extra_training_cases_join_the_training_part_only(ellipse_cases, tmp_path):

@@ -110,6 +110,8 @@ def test_bad_options_are_named(lesion_cases, tmp_path, fast):
         fit(lesion_cases, {"epoch": 2}, tmp_path / "run")
     with pytest.raises(ConfigError, match="debias must be one of"):
         TrainConfig(debias="magic")
+    with pytest.raises(ConfigError, match="unknown augment option\\(s\\) rotation; known: scale"):
+        TrainConfig(augment={"rotation": 90})
     with pytest.raises(ConfigError, match="nothing to resume"):
         fit(lesion_cases, fast, tmp_path / "run", resume=True)
 

@@ -14,12 +14,46 @@ Example:
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from dermkit.errors import ConfigError
 
 IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
 IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
+#: The training-augmentation options of :func:`create_transform` a run's ``augment`` may set.
+AUGMENT_OPTIONS: tuple[str, ...] = ("scale", "hflip", "vflip", "rotate", "color_jitter")
+
+
+def check_augment(options: Mapping[str, Any] | str | None) -> dict[str, Any]:
+    """``options`` as a dict, after checking every key is one of :data:`AUGMENT_OPTIONS`.
+
+    ``options`` may also be a YAML mapping as text (a command-line value such as
+    ``'{scale: [0.25, 1.0]}'``); ``None`` gives ``{}`` (the defaults). Text that is not a mapping, or
+    an unknown key, is a :class:`ConfigError` naming it, so a misspelt option fails before
+    training starts; the values are checked by :func:`create_transform`.
+
+    Example:
+        >>> check_augment("{scale: [0.25, 1.0]}")
+        {'scale': [0.25, 1.0]}
+    """
+    if options is None:
+        return {}
+    parsed = _yaml_value(options) if isinstance(options, str) else options
+    if not isinstance(parsed, Mapping):
+        raise ConfigError(f"augment options must be a mapping such as {{scale: [0.25, 1.0]}}, got {options!r}")
+    unknown = sorted(set(parsed) - set(AUGMENT_OPTIONS), key=str)
+    if unknown:
+        raise ConfigError(f"unknown augment option(s) {', '.join(map(str, unknown))}; known: {', '.join(AUGMENT_OPTIONS)}")
+    return dict(parsed)
+
+
+def _yaml_value(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text  # not YAML at all: reported as not a mapping
 
 
 def _size(image_size: int | Sequence[int]) -> tuple[int, int]:

@@ -84,7 +84,7 @@ def train_segmenter(
 
     from dermkit.cases import split_cases
     from dermkit.datasets.torch_dataset import CaseDataset, seed_worker
-    from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, create_transform
+    from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, check_augment, create_transform
     from dermkit.models.segmenter import create_segmenter, save_segmenter, segmenter_config
     from dermkit.segment.module import SegmentationModule
 
@@ -94,6 +94,11 @@ def train_segmenter(
         raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    augment = check_augment(augment)
+    try:
+        train_tf = create_transform(image_size, train=True, seed=seed, **augment)
+    except TypeError as exc:
+        raise ConfigError(f"bad augment option: {exc}") from None
     table = _cases_with_masks(cases, "case table")
     if "split" not in table.columns or table["split"].isna().all():
         table = split_cases(table, (0.85, 0.15, 0.0), seed=seed, stratify=None)
@@ -115,7 +120,6 @@ def train_segmenter(
 
     pl.seed_everything(seed, workers=True, verbose=False)
     model = create_segmenter(arch, encoder, pretrained=pretrained)
-    train_tf = create_transform(image_size, train=True, seed=seed, **dict(augment or {}))
     val_tf = create_transform(image_size, train=False)
     train_ds = CaseDataset(train_cases, transform=train_tf, with_mask=True, group_columns=())
     loader_kw = {"batch_size": batch_size, "num_workers": num_workers, "worker_init_fn": seed_worker, "persistent_workers": num_workers > 0}
@@ -159,7 +163,7 @@ def train_segmenter(
         training={
             "n_train": len(train_cases), "n_extra_train": 0 if extra_train is None else len(extra), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
             "steps_done": trainer.global_step, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
-            "augment": dict(augment or {}), "precision": precision, "channels_last": channels_last,
+            "augment": augment, "precision": precision, "channels_last": channels_last,
             "seconds": round(time.monotonic() - started, 1), "seed": seed,
             "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
         },

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from dermkit.datasets.transforms import check_augment
 from dermkit.errors import ConfigError
 
 LOSSES = ("ce", "focal")
@@ -126,7 +127,7 @@ class TrainConfig:
         object.__setattr__(self, "std", tuple(float(v) for v in self.std))
         object.__setattr__(self, "adversarial_targets", tuple(self.adversarial_targets))
         object.__setattr__(self, "circle_ita_range", tuple(float(v) for v in self.circle_ita_range))
-        object.__setattr__(self, "augment", dict(self.augment))
+        object.__setattr__(self, "augment", check_augment(self.augment))
         object.__setattr__(self, "timm_kwargs", dict(self.timm_kwargs))
 
     @property
