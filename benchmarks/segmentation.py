@@ -48,6 +48,7 @@ PRE_VARIANTS = {
     "clahe": {"clahe": True},
 }
 SMOOTH = 3.0  # disk radius in px at a 256-px short side
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)  # probability thresholds of --threshold-sweep
 POST_VARIANTS = {
     "threshold only": dict(largest_component=False, fill_holes=False, smooth_radius=0.0),
     "+ largest component": dict(largest_component=True, fill_holes=False, smooth_radius=0.0),
@@ -174,6 +175,32 @@ def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
     return sum(by[d]["thresholded_jaccard"] * counts[d] for d in by) / total
 
 
+def threshold_sweep(out: Path, tests: dict[str, pd.DataFrame], command: str) -> dict:
+    """Thresholded Jaccard of the saved ``OUT/run`` at each of :data:`THRESHOLDS`, per test set.
+
+    The run's other post-processing steps are kept. Which threshold is best on the ISIC 2018
+    held-out part is the only choice the training data can make; the other sets show what that
+    choice costs there.
+    """
+    from dermkit.segment import Segmenter
+
+    seg = Segmenter.load(out / "run")
+    variants = {f"{t:.1f}": {"threshold": t} for t in THRESHOLDS}
+    by_set = {name: {k: v["thresholded_jaccard"] for k, v in score(seg, table, variants).items()} for name, table in tests.items()}
+    return {"thresholded_jaccard": by_set, "command": command}
+
+
+def threshold_lines(sweep: dict) -> list[str]:
+    """Markdown table of a :func:`threshold_sweep`."""
+    table = sweep["thresholded_jaccard"]
+    thresholds = list(next(iter(table.values())))
+    lines = ["", "## Best run by probability threshold (thresholded Jaccard; other post-processing as saved)", "",
+             f"Command: `{sweep['command']}`", "",
+             "| test set | " + " | ".join(thresholds) + " |", "|---|" + "---|" * len(thresholds)]
+    lines += [f"| {name} | " + " | ".join(f"{by_t[t]:.3f}" for t in thresholds) + " |" for name, by_t in table.items()]
+    return lines
+
+
 def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
     from dermkit.datasets.transforms import check_augment
     from dermkit.segment import Segmenter
@@ -236,6 +263,8 @@ def markdown(results: dict) -> str:
                       f"(two thirds nevi) its thresholded Jaccard is {best['ham10000_at_ham_class_mix']:.3f}."]
     if "tta" in best:
         lines += tta_lines(best)
+    if "threshold_sweep" in best:
+        lines += threshold_lines(best["threshold_sweep"])
     if "synth_to_real" in results:
         sr = results["synth_to_real"]
         lines += ["", "## Synthetic-to-real", "", f"Trained on {sr['train_images']} synthetic `{sr.get('preset', results['settings']['synth_preset'])}` images only "
@@ -301,9 +330,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
     parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist); with --tta, also its TTA scoring.")
+    parser.add_argument("--threshold-sweep", action="store_true", help=f"Only score the saved OUT/run at the probability thresholds {', '.join(map(str, THRESHOLDS))} on every test set (OUT/results.json must exist).")
     parser.add_argument("--tta", action="store_true", help="Also score the best run with test-time augmentation (8 flips/rotations per image; 8x the inference time).")
     args = parser.parse_args(argv)
-    if (args.skin_tone_only or args.synth_only) and not (args.out / "results.json").is_file():
+    if (args.skin_tone_only or args.synth_only or args.threshold_sweep) and not (args.out / "results.json").is_file():
         parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
     from dermkit.datasets.transforms import check_augment
     from dermkit.errors import ConfigError
@@ -327,6 +357,10 @@ def main(argv: list[str] | None = None) -> dict:
     if args.skin_tone_only:
         results = json.loads((out / "results.json").read_text())
         rescore_best_run(results, out, tests, args.tta, command)
+        return write_results(results, out)
+    if args.threshold_sweep:
+        results = json.loads((out / "results.json").read_text())
+        results["best"]["threshold_sweep"] = threshold_sweep(out, tests, command)
         return write_results(results, out)
     if args.synth_only:
         results = json.loads((out / "results.json").read_text())

@@ -48,3 +48,11 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     assert {k: v["overall"]["n"] for k, v in tta["by_skin_tone"].items()} == {k: v["overall"]["n"] for k, v in saved["best"]["by_skin_tone"].items()}
     assert len(list((tmp_path / "best_predictions_tta" / "ham10000" / "masks").glob("*.png"))) == 6
     assert "## Best run with test-time augmentation" in md and "--tta" in tta["command"]
+    swept = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--limit", "6", "--threshold-sweep"])
+    sweep = swept["best"]["threshold_sweep"]["thresholded_jaccard"]
+    best = saved["best"]
+    # the saved run thresholds at 0.5: that column repeats its ablation score
+    for name, by_t in sweep.items():
+        assert list(by_t) == ["0.2", "0.3", "0.4", "0.5", "0.6"]
+        assert by_t["0.5"] == pytest.approx(saved["ablation"]["none"][best["postprocessing"]][name]["thresholded_jaccard"])
+    assert "## Best run by probability threshold" in (tmp_path / "results.md").read_text()
