@@ -328,9 +328,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real training set of every pre-processing run.")
     parser.add_argument("--augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the real pre-processing runs, e.g. '{scale: [0.25, 1.0]}' for zooms up to 2x.")
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
-    parser.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
-    parser.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist); with --tta, also its TTA scoring.")
-    parser.add_argument("--threshold-sweep", action="store_true", help=f"Only score the saved OUT/run at the probability thresholds {', '.join(map(str, THRESHOLDS))} on every test set (OUT/results.json must exist).")
+    only = parser.add_mutually_exclusive_group()  # modes that redo one part of a saved benchmark
+    only.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
+    only.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist); with --tta, also its TTA scoring.")
+    only.add_argument("--threshold-sweep", action="store_true", help=f"Only score the saved OUT/run at the probability thresholds {', '.join(map(str, THRESHOLDS))} on every test set (OUT/results.json must exist).")
     parser.add_argument("--tta", action="store_true", help="Also score the best run with test-time augmentation (8 flips/rotations per image; 8x the inference time).")
     args = parser.parse_args(argv)
     if (args.skin_tone_only or args.synth_only or args.threshold_sweep) and not (args.out / "results.json").is_file():

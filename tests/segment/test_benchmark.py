@@ -19,12 +19,20 @@ def test_prevalence_weighted_reweights_to_the_class_counts():
     assert bench.prevalence_weighted(summary, {"nevus": 3, "bcc": 1, "df": 100}) == pytest.approx(0.75)
 
 
-def test_bad_augment_option_stops_before_any_work(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--augment", "{zoom: 2}"], "unknown augment option(s) zoom"),
+        (["--skin-tone-only", "--threshold-sweep"], "argument --threshold-sweep: not allowed with argument --skin-tone-only"),
+        (["--threshold-sweep"], "results.json not found: run the full benchmark into --out first"),
+    ],
+)
+def test_bad_arguments_stop_before_any_work(tmp_path, capsys, argv, message):
     import segmentation as bench
 
     with pytest.raises(SystemExit):
-        bench.main(["--out", str(tmp_path / "bench"), "--augment", "{zoom: 2}"])
-    assert "unknown augment option(s) zoom" in capsys.readouterr().err
+        bench.main(["--out", str(tmp_path / "bench"), *argv])
+    assert message in capsys.readouterr().err
     assert not (tmp_path / "bench").exists()
 
 
