@@ -336,6 +336,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if (args.skin_tone_only or args.synth_only or args.threshold_sweep) and not (args.out / "results.json").is_file():
         parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
+    if (args.skin_tone_only or args.threshold_sweep) and ("best" not in json.loads((args.out / "results.json").read_text()) or not (args.out / "run").is_dir()):
+        parser.error(f"{args.out} holds no best run yet (the benchmark into it stopped before scoring): run it again to the end")
     from dermkit.datasets.transforms import check_augment
     from dermkit.errors import ConfigError
 

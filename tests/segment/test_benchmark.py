@@ -36,6 +36,17 @@ def test_bad_arguments_stop_before_any_work(tmp_path, capsys, argv, message):
     assert not (tmp_path / "bench").exists()
 
 
+def test_rescoring_needs_a_finished_benchmark(tmp_path, capsys):
+    import segmentation as bench
+
+    (tmp_path / "results.json").write_text(json.dumps({"ablation": {}}))  # stopped before the best run was saved
+    for mode in ("--skin-tone-only", "--threshold-sweep"):
+        with pytest.raises(SystemExit):
+            bench.main(["--out", str(tmp_path), mode])
+        assert "holds no best run yet" in capsys.readouterr().err
+    assert json.loads((tmp_path / "results.json").read_text()) == {"ablation": {}}
+
+
 @pytest.mark.slow
 def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     import segmentation as bench
