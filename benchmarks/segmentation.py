@@ -201,8 +201,8 @@ def threshold_lines(sweep: dict) -> list[str]:
     return lines
 
 
-def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]) -> dict:
-    from dermkit.datasets.transforms import check_augment
+def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame], augment: dict) -> dict:
+    """Train on synthetic images only (``augment``: the checked ``--synth-augment`` options) and score on synthetic and real sets."""
     from dermkit.segment import Segmenter
     from dermkit.synth import generate
 
@@ -210,7 +210,6 @@ def synth_to_real(args, out: Path, minutes: float, real: dict[str, pd.DataFrame]
     cases = generate(args.synth_preset, n=args.synth_n, size=256, seed=args.seed, out_dir=out / "synth_data", workers=1, progress=False)
     gen_s = time.monotonic() - t0
     train_part = cases[cases["split"] != "test"].assign(split="train")
-    augment = check_augment(args.synth_augment) or None
     run = train(train_part, out / "synth_run", minutes, args, augment=augment)
     seg = Segmenter.load(run)
     default = {"default": {}}
@@ -342,8 +341,7 @@ def main(argv: list[str] | None = None) -> dict:
     from dermkit.errors import ConfigError
 
     try:
-        augment = check_augment(args.augment)
-        check_augment(args.synth_augment)
+        augment, synth_augment = check_augment(args.augment), check_augment(args.synth_augment)
     except ConfigError as exc:
         parser.error(str(exc))
     warnings.simplefilter("ignore")
@@ -367,7 +365,7 @@ def main(argv: list[str] | None = None) -> dict:
         return write_results(results, out)
     if args.synth_only:
         results = json.loads((out / "results.json").read_text())
-        results["synth_to_real"] = synth_to_real(args, out, args.minutes, real_sets(train_cases, tests, args))
+        results["synth_to_real"] = synth_to_real(args, out, args.minutes, real_sets(train_cases, tests, args), synth_augment)
         results["synth_to_real"]["command"] = command
         return write_results(results, out)
     mix = mixed_synthetic(args, out) if args.mix_synth else None
@@ -408,7 +406,7 @@ def main(argv: list[str] | None = None) -> dict:
     rescore_best_run(results, out, tests, args.tta, command)
     write_json(out / "results.json", results)
     if not args.no_synth:
-        results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args))
+        results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args), synth_augment)
     return write_results(results, out)
 
 

@@ -73,6 +73,8 @@ def test_extra_transforms_run_before_normalisation():
         ({"image_size": 32, "train": True, "scale": (0.5, 1.5)}, "scale"),
         ({"image_size": 32, "train": True, "hflip": 2}, "hflip"),
         ({"image_size": 32, "train": True, "color_jitter": (0.1, 0.1)}, "color_jitter"),
+        ({"image_size": 32, "train": True, "scale": 0.25}, "bad augment option: cannot unpack"),
+        ({"image_size": 32, "train": True, "hflip": "often"}, "bad augment option"),
         ({"image_size": 32, "std": (1, 0, 1)}, "std"),
     ],
 )

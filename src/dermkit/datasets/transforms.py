@@ -106,7 +106,6 @@ def create_transform(
         torch.Size([3, 192, 256])
     """
     import albumentations as A
-    import cv2
     from albumentations.pytorch import ToTensorV2
 
     height, width = _size(image_size)
@@ -114,24 +113,36 @@ def create_transform(
         raise ConfigError(f"mean and std need three values (std > 0), got mean={list(mean)} std={list(std)}")
     steps: list = []
     if train:
-        lo, hi = scale
-        if not 0 < lo <= hi <= 1:
-            raise ConfigError(f"scale must satisfy 0 < min <= max <= 1, got {scale!r}")
-        for name, p in (("hflip", hflip), ("vflip", vflip)):
-            if not 0 <= p <= 1:
-                raise ConfigError(f"{name} is a probability in [0, 1], got {p!r}")
-        steps.append(A.RandomResizedCrop(size=(height, width), scale=(lo, hi)))
-        if hflip:
-            steps.append(A.HorizontalFlip(p=hflip))
-        if vflip:
-            steps.append(A.VerticalFlip(p=vflip))
-        if rotate:
-            steps.append(A.Affine(rotate=(-abs(rotate), abs(rotate)), border_mode=cv2.BORDER_REFLECT_101, p=0.5))
-        brightness, contrast, saturation, hue = _jitter(color_jitter)
-        if any((brightness, contrast, saturation, hue)):
-            steps.append(A.ColorJitter(brightness=brightness, contrast=contrast, saturation=saturation, hue=hue, p=0.8))
+        try:
+            steps += _training_steps(height, width, scale, hflip, vflip, rotate, color_jitter)
+        except TypeError as exc:  # a value of the wrong type, e.g. scale=0.25 instead of (min, max)
+            raise ConfigError(f"bad augment option: {exc}") from None
     else:
         steps.append(A.Resize(height, width))
     steps.extend(extra)
     steps += [A.Normalize(mean=tuple(mean), std=tuple(std), max_pixel_value=255.0), ToTensorV2()]
     return A.Compose(steps, seed=seed)
+
+
+def _training_steps(height: int, width: int, scale, hflip, vflip, rotate, color_jitter) -> list:
+    """The random steps of :func:`create_transform` (``train=True``), after checking their values."""
+    import albumentations as A
+    import cv2
+
+    lo, hi = scale
+    if not 0 < lo <= hi <= 1:
+        raise ConfigError(f"scale must satisfy 0 < min <= max <= 1, got {scale!r}")
+    for name, p in (("hflip", hflip), ("vflip", vflip)):
+        if not 0 <= p <= 1:
+            raise ConfigError(f"{name} is a probability in [0, 1], got {p!r}")
+    steps: list = [A.RandomResizedCrop(size=(height, width), scale=(lo, hi))]
+    if hflip:
+        steps.append(A.HorizontalFlip(p=hflip))
+    if vflip:
+        steps.append(A.VerticalFlip(p=vflip))
+    if rotate:
+        steps.append(A.Affine(rotate=(-abs(rotate), abs(rotate)), border_mode=cv2.BORDER_REFLECT_101, p=0.5))
+    brightness, contrast, saturation, hue = _jitter(color_jitter)
+    if any((brightness, contrast, saturation, hue)):
+        steps.append(A.ColorJitter(brightness=brightness, contrast=contrast, saturation=saturation, hue=hue, p=0.8))
+    return steps

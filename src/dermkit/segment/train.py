@@ -95,10 +95,7 @@ def train_segmenter(
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     augment = check_augment(augment)
-    try:
-        train_tf = create_transform(image_size, train=True, seed=seed, **augment)
-    except TypeError as exc:
-        raise ConfigError(f"bad augment option: {exc}") from None
+    train_tf = create_transform(image_size, train=True, seed=seed, **augment)  # checks the values before anything is written
     table = _cases_with_masks(cases, "case table")
     if "split" not in table.columns or table["split"].isna().all():
         table = split_cases(table, (0.85, 0.15, 0.0), seed=seed, stratify=None)

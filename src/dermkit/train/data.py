@@ -149,10 +149,7 @@ class CaseDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         """Build the datasets (once)."""
         if self.train_set is None:
-            try:
-                self.train_set = self._dataset(self.train_cases, train=True)
-            except TypeError as exc:
-                raise ConfigError(f"bad augment option: {exc}") from None
+            self.train_set = self._dataset(self.train_cases, train=True)
             self.val_set = self._dataset(self.val_cases, train=False)
 
     def _loader(self, dataset: Dataset, **kw: Any) -> DataLoader:
