@@ -116,7 +116,7 @@ def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=No
 
     return train_segmenter(
         cases, out, extra_train=extra, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
-        epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, augment=augment,
+        epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, lovasz_weight=args.lovasz_weight, augment=augment,
         precision=args.precision, channels_last=args.channels_last,
         preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, progress=False,
     )
@@ -235,6 +235,7 @@ def markdown(results: dict) -> str:
              f"Training: {results['settings']['arch']} / {results['settings']['encoder']} at {results['settings']['image_size']} px, batch {results['settings']['batch_size']}, "
              f"{results['settings'].get('precision', '32-true')} precision{', channels-last' if results['settings'].get('channels_last') else ''}, "
              f"augmentation `{results['settings'].get('augment') or 'default'}`, "
+             f"loss Dice + BCE{' + %g x Lovász hinge' % results['settings']['lovasz_weight'] if results['settings'].get('lovasz_weight') else ''}, "
              f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images"
              + (f" and {results['settings']['n_train_synthetic']} synthetic ones of all diagnoses" if results['settings'].get('n_train_synthetic') else "") + " "
              f"(training images seen per run: {', '.join(f'{k}: {v}' for k, v in results['images_seen'].items())}).", "",
@@ -317,6 +318,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lovasz-weight", type=float, default=0.0, help="Weight of the per-image Lovász hinge added to Dice + BCE in every run (0: off).")
     parser.add_argument("--precision", default="32-true", help="Lightning precision of every run: bf16-mixed trains faster on CPUs with bf16 units (benchmarks/segmentation_train_speed.py).")
     parser.add_argument("--channels-last", action="store_true", help="Channels-last weights and batches (faster convolutions).")
     parser.add_argument("--max-steps", type=int, default=-1, help="Cap on optimiser steps per run (smoke tests).")

@@ -53,7 +53,7 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
 
     results = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--pre", "none", "--no-synth", "--limit", "6",
                           "--max-steps", "2", "--mix-synth", "7", "--image-size", "64", "--batch-size", "4", "--tta",
-                          "--augment", "{scale: [0.25, 1.0]}"])
+                          "--augment", "{scale: [0.25, 1.0]}", "--lovasz-weight", "0.5"])
     assert results["settings"]["n_train"] == 24 and results["settings"]["n_train_synthetic"] == 7
     assert len(list((tmp_path / "mix_data" / "images").glob("*.png"))) == 7
     saved = json.loads((tmp_path / "results.json").read_text())
@@ -62,7 +62,8 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     md = (tmp_path / "results.md").read_text()
     assert "and 7 synthetic ones of all diagnoses" in md and "## Best run by diagnosis" in md
     assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["augment"] == {"scale": [0.25, 1.0]}
-    assert "augmentation `{scale: [0.25, 1.0]}`" in md
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["lovasz_weight"] == 0.5
+    assert "augmentation `{scale: [0.25, 1.0]}`, loss Dice + BCE + 0.5 x Lovász hinge" in md
     tta = saved["best"]["tta"]
     assert {k: v["overall"]["n"] for k, v in tta["by_skin_tone"].items()} == {k: v["overall"]["n"] for k, v in saved["best"]["by_skin_tone"].items()}
     assert len(list((tmp_path / "best_predictions_tta" / "ham10000" / "masks").glob("*.png"))) == 6

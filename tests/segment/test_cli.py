@@ -75,20 +75,25 @@ def test_unknown_augment_option_is_one_line_error(ellipse_cases, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
-def test_train_augment_option_reaches_the_transform_and_the_run_config(ellipse_cases, tmp_path, monkeypatch):
+def test_train_augment_and_loss_options_reach_the_training_and_the_run_config(ellipse_cases, tmp_path, monkeypatch):
     import json
 
     import dermkit.datasets.transforms as transforms
+    import dermkit.segment.losses as losses
 
-    seen = []
+    seen, weights = [], []
     real = transforms.create_transform
     monkeypatch.setattr(transforms, "create_transform", lambda *a, **kw: seen.append(kw) or real(*a, **kw))
+    real_loss = losses.SegmentationLoss
+    monkeypatch.setattr(losses, "SegmentationLoss", lambda **kw: weights.append(kw) or real_loss(**kw))
     save_cases(ellipse_cases, tmp_path / "c.parquet")
     res = invoke("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run", "--image-size", "64", "--max-steps", "1",
-                 "--augment", "{scale: [0.25, 1.0], rotate: 0}")
+                 "--augment", "{scale: [0.25, 1.0], rotate: 0}", "--lovasz-weight", "0.5")
     assert res.exit_code == 0, res.output
     assert seen[0] == {"train": True, "seed": 0, "scale": [0.25, 1.0], "rotate": 0}
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["augment"] == {"scale": [0.25, 1.0], "rotate": 0}
+    assert weights == [{"boundary_weight": 0.0, "lovasz_weight": 0.5}]
+    training = json.loads((tmp_path / "run" / "config.json").read_text())["training"]
+    assert training["augment"] == {"scale": [0.25, 1.0], "rotate": 0} and training["lovasz_weight"] == 0.5
 
 
 def test_train_with_bf16_and_channels_last_saves_float32_weights(ellipse_cases, tmp_path):

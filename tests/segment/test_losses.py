@@ -1,5 +1,7 @@
+import pytest
 import torch
 
+from dermkit.errors import ConfigError
 from dermkit.segment.losses import SegmentationLoss, signed_distance
 
 
@@ -40,3 +42,33 @@ def test_loss_is_float32_under_bf16_autocast():
         mixed = loss(logits, target)
     assert mixed.dtype == torch.float32
     assert abs(mixed.item() - reference.item()) < 1e-6
+
+
+def test_lovasz_loss_equals_the_jaccard_loss_of_hand_counted_errors():
+    # 4 lesion pixels of 16. Logits of +-1 on the right side have hinge error 0; logit 0 has error 1.
+    # Two lesion pixels and one background pixel get logit 0: the Lovász extension at a {0,1}
+    # error vector is the Jaccard loss of the erred set M: |M| / |lesion ∪ M| = 3 / 5.
+    target = torch.zeros(1, 1, 4, 4)
+    target[0, 0, 0, :] = 1
+    logits = target * 2 - 1
+    logits[0, 0, 0, :2] = 0
+    logits[0, 0, 3, 3] = 0
+    loss = SegmentationLoss(dice_weight=0, bce_weight=0, lovasz_weight=1)
+    assert abs(loss(logits, target).item() - 0.6) < 1e-6
+    assert loss(target * 2 - 1, target).item() == 0.0
+
+
+def test_lovasz_loss_is_averaged_per_image():
+    # One perfect image and one with the 3/5 errors above: the mean of the two images' losses.
+    target = torch.zeros(2, 1, 4, 4)
+    target[:, 0, 0, :] = 1
+    logits = target * 2 - 1
+    logits[1, 0, 0, :2] = 0
+    logits[1, 0, 3, 3] = 0
+    loss = SegmentationLoss(dice_weight=0, bce_weight=0, lovasz_weight=1)
+    assert abs(loss(logits, target).item() - 0.3) < 1e-6
+
+
+def test_negative_loss_weight_is_refused_with_its_name():
+    with pytest.raises(ConfigError, match="lovasz=-1"):
+        SegmentationLoss(lovasz_weight=-1)

@@ -81,6 +81,8 @@ def test_bad_training_input(ellipse_cases, tmp_path):
         train_segmenter(ellipse_cases, tmp_path / "x", augment={"scal": [0.25, 1.0]})
     with pytest.raises(ConfigError, match="bad augment option"):
         train_segmenter(ellipse_cases, tmp_path / "x", augment={"scale": 0.25})  # not a (min, max) pair
+    with pytest.raises(ConfigError, match="lovasz=-1"):
+        train_segmenter(ellipse_cases, tmp_path / "x", lovasz_weight=-1)
     assert not (tmp_path / "x").exists()  # refused before anything is written
 
 

@@ -35,6 +35,7 @@ def train_cmd(
     minutes: Optional[float] = typer.Option(None, help="Wall-time budget in minutes."),
     lr: float = typer.Option(1e-3, help="Peak learning rate (AdamW, warm-up + cosine)."),
     boundary_weight: float = typer.Option(0.0, help="Weight of the boundary loss added to Dice + BCE (0: off)."),
+    lovasz_weight: float = typer.Option(0.0, help="Weight of the per-image Lovász hinge (a surrogate of each image's Jaccard loss) added to Dice + BCE (0: off)."),
     augment: Optional[str] = typer.Option(
         None, help="Training augmentation as a YAML mapping of scale, hflip, vflip, rotate, color_jitter, e.g. '{scale: [0.25, 1.0]}' "
         "(random crops of 25-100% of the image: zooms up to 2x). Default: scale [0.6, 1.0], flips 0.5, rotate 180, color_jitter 0.2.",
@@ -54,14 +55,14 @@ def train_cmd(
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/lightning/last.ckpt."),
     seed: int = typer.Option(0, help="Random seed."),
 ) -> None:
-    """Train a lesion segmenter (Dice + BCE, optional boundary loss, joint image+mask augmentation)."""
+    """Train a lesion segmenter (Dice + BCE, optional boundary and Lovász losses, joint image+mask augmentation)."""
     from dermkit.datasets.transforms import check_augment
     from dermkit.segment import Postprocessing, Preprocessing, train_segmenter
 
     run = train_segmenter(
         cases, out, extra_train=extra_train, arch=arch, encoder=encoder, pretrained=pretrained or False, image_size=image_size,
         batch_size=batch_size, epochs=epochs, max_steps=max_steps, max_minutes=minutes, lr=lr,
-        boundary_weight=boundary_weight, augment=check_augment(augment),
+        boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=check_augment(augment),
         preprocessing=Preprocessing(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe),
         postprocessing=Postprocessing(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius),
         accelerator=accelerator, devices=int(devices) if devices.isdigit() else devices, precision=precision,

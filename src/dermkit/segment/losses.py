@@ -1,9 +1,13 @@
-"""Segmentation losses: Dice + BCE (smp's implementations) and an optional boundary loss.
+"""Segmentation losses: Dice + BCE (smp's implementations), optional boundary and Lovász losses.
 
 The boundary loss of Kervadec et al. (MIDL 2019) integrates the predicted lesion probability
 against the signed distance map of the true mask (negative inside the lesion, positive outside,
 in units of the image's short side), so false positives far from the lesion cost more than those
 next to its border. It complements the region losses; it is weighted by ``boundary_weight``.
+
+The Lovász hinge of Berman et al. (CVPR 2018; smp's ``LovaszLoss``, computed per image) is a
+convex surrogate of each image's Jaccard loss, the quantity the ISIC 2018 score averages; it is
+weighted by ``lovasz_weight``.
 
 Example:
     >>> loss = SegmentationLoss(boundary_weight=0.1)
@@ -46,26 +50,28 @@ def signed_distance(masks: torch.Tensor) -> torch.Tensor:
 
 
 class SegmentationLoss(nn.Module):
-    """``dice_weight * Dice + bce_weight * BCE + boundary_weight * boundary`` on logits ``(N, 1, H, W)``.
+    """``dice * Dice + bce * BCE + boundary * boundary + lovasz * Lovász`` (weights) on logits ``(N, 1, H, W)``.
 
     Example:
         >>> SegmentationLoss()(torch.full((1, 1, 4, 4), 10.0), torch.ones(1, 1, 4, 4)).item() < 0.01
         True
     """
 
-    def __init__(self, dice_weight: float = 1.0, bce_weight: float = 1.0, boundary_weight: float = 0.0) -> None:
+    def __init__(self, dice_weight: float = 1.0, bce_weight: float = 1.0, boundary_weight: float = 0.0, lovasz_weight: float = 0.0) -> None:
         super().__init__()
-        from segmentation_models_pytorch.losses import DiceLoss, SoftBCEWithLogitsLoss
+        from segmentation_models_pytorch.losses import DiceLoss, LovaszLoss, SoftBCEWithLogitsLoss
 
-        if min(dice_weight, bce_weight, boundary_weight) < 0 or dice_weight + bce_weight + boundary_weight == 0:
-            raise ConfigError(f"loss weights must be >= 0 and not all 0, got dice={dice_weight} bce={bce_weight} boundary={boundary_weight}")
-        self.weights = (float(dice_weight), float(bce_weight), float(boundary_weight))
+        weights = {"dice": dice_weight, "bce": bce_weight, "boundary": boundary_weight, "lovasz": lovasz_weight}
+        if min(weights.values()) < 0 or sum(weights.values()) == 0:
+            raise ConfigError("loss weights must be >= 0 and not all 0, got " + " ".join(f"{k}={v}" for k, v in weights.items()))
+        self.weights = tuple(float(w) for w in weights.values())
         self.dice = DiceLoss("binary", from_logits=True)
         self.bce = SoftBCEWithLogitsLoss()
+        self.lovasz = LovaszLoss("binary", per_image=True, from_logits=True)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The weighted loss of a batch, in float32 (also when the model runs in bf16/fp16 autocast)."""
-        w_dice, w_bce, w_boundary = self.weights
+        w_dice, w_bce, w_boundary, w_lovasz = self.weights
         logits, target = logits.float(), target.float()
         loss = logits.new_zeros(())
         if w_dice:
@@ -74,4 +80,6 @@ class SegmentationLoss(nn.Module):
             loss = loss + w_bce * self.bce(logits, target)
         if w_boundary:
             loss = loss + w_boundary * (torch.sigmoid(logits) * signed_distance(target)).mean()
+        if w_lovasz:
+            loss = loss + w_lovasz * self.lovasz(logits, target)
         return loss

@@ -21,7 +21,7 @@ from dermkit.segment.losses import SegmentationLoss
 
 
 class SegmentationModule(pl.LightningModule):
-    """Wraps an smp segmenter with :class:`SegmentationLoss`, AdamW and a warm-up + cosine schedule.
+    """Wraps an smp segmenter with a loss (default: :class:`SegmentationLoss`, Dice + BCE), AdamW and a warm-up + cosine schedule.
 
     The schedule runs over ``total_steps`` optimiser steps, or over ``total_seconds`` of wall
     time when training has a time budget (so the learning rate has decayed when time runs out;
@@ -35,7 +35,7 @@ class SegmentationModule(pl.LightningModule):
         model: torch.nn.Module,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
-        boundary_weight: float = 0.0,
+        loss: torch.nn.Module | None = None,
         total_steps: int = 0,
         total_seconds: float = 0.0,
         channels_last: bool = False,
@@ -43,7 +43,7 @@ class SegmentationModule(pl.LightningModule):
         super().__init__()
         self.channels_last = channels_last
         self.model = model.to(memory_format=torch.channels_last) if channels_last else model
-        self.loss = SegmentationLoss(boundary_weight=boundary_weight)
+        self.loss = loss if loss is not None else SegmentationLoss()
         self.lr, self.weight_decay = lr, weight_decay
         self.total_steps, self.total_seconds = total_steps, total_seconds
         self._start: float | None = None

@@ -51,6 +51,7 @@ def train_segmenter(
     max_minutes: float | None = None,
     lr: float = 1e-3,
     boundary_weight: float = 0.0,
+    lovasz_weight: float = 0.0,
     augment: Mapping[str, Any] | None = None,
     preprocessing: Preprocessing = Preprocessing(),
     postprocessing: Postprocessing = Postprocessing(),
@@ -66,7 +67,9 @@ def train_segmenter(
     """Train a segmenter and save it to ``out_dir``; return ``out_dir``.
 
     Training stops at ``epochs``, ``max_steps`` or ``max_minutes`` of wall time, whichever
-    comes first (the learning-rate schedule follows the binding budget). ``augment`` passes
+    comes first (the learning-rate schedule follows the binding budget). The loss is Dice + BCE,
+    plus ``boundary_weight`` times the boundary loss and ``lovasz_weight`` times the per-image
+    Lovász hinge (:class:`~dermkit.segment.losses.SegmentationLoss`). ``augment`` passes
     options to :func:`~dermkit.datasets.transforms.create_transform` (e.g. ``{"rotate": 0}``).
     ``precision="bf16-mixed"`` with ``channels_last=True`` trains faster on a CPU with AMX or
     AVX-512 bf16 units (``benchmarks/segmentation_train_speed.py`` measures by how much); the
@@ -86,6 +89,7 @@ def train_segmenter(
     from dermkit.datasets.torch_dataset import CaseDataset, seed_worker
     from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, check_augment, create_transform
     from dermkit.models.segmenter import create_segmenter, save_segmenter, segmenter_config
+    from dermkit.segment.losses import SegmentationLoss
     from dermkit.segment.module import SegmentationModule
 
     if image_size < 32 or image_size % 32:
@@ -96,6 +100,7 @@ def train_segmenter(
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     augment = check_augment(augment)
     train_tf = create_transform(image_size, train=True, seed=seed, **augment)  # checks the values before anything is written
+    loss = SegmentationLoss(boundary_weight=boundary_weight, lovasz_weight=lovasz_weight)  # checks the weights, likewise
     table = _cases_with_masks(cases, "case table")
     if "split" not in table.columns or table["split"].isna().all():
         table = split_cases(table, (0.85, 0.15, 0.0), seed=seed, stratify=None)
@@ -125,7 +130,7 @@ def train_segmenter(
 
     steps = epochs * len(train_dl) if max_steps < 0 else min(max_steps, epochs * len(train_dl))
     module = SegmentationModule(
-        model, lr=lr, boundary_weight=boundary_weight,
+        model, lr=lr, loss=loss,
         total_steps=steps, total_seconds=60.0 * max_minutes if max_minutes else 0.0, channels_last=channels_last,
     )
     ckpt_dir = out / "lightning"
@@ -160,7 +165,7 @@ def train_segmenter(
         training={
             "n_train": len(train_cases), "n_extra_train": 0 if extra_train is None else len(extra), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
             "steps_done": trainer.global_step, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
-            "augment": augment, "precision": precision, "channels_last": channels_last,
+            "lovasz_weight": lovasz_weight, "augment": augment, "precision": precision, "channels_last": channels_last,
             "seconds": round(time.monotonic() - started, 1), "seed": seed,
             "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
         },
