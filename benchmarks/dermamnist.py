@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from _data import SHARED_DATA
 from _machine import machine_info
 from dermkit.cases import load_cases, save_cases, split_cases
 from dermkit.datasets import import_dataset
@@ -41,7 +42,7 @@ from dermkit.io import atomic_path, write_json
 from dermkit.predict import predict
 from dermkit.train import TrainConfig, fit
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ham10000_28"
+DATA = SHARED_DATA / "ham10000_28"
 PUBLISHED = [
     ("ResNet-18 (28), MedMNIST v2", 0.735, 0.917),
     ("ResNet-18 (224), MedMNIST v2", 0.754, 0.920),

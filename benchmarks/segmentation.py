@@ -40,7 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from _data import SHARED_DATA
+
 PRE_VARIANTS = {
     "none": {},
     "hair_removal": {"hair_removal": True},
@@ -307,7 +308,7 @@ def write_results(results: dict, out: Path) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation"))
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=SHARED_DATA)
     parser.add_argument("--minutes", type=float, default=60.0, help="Total training budget, split equally over the runs.")
     parser.add_argument("--pre", nargs="*", default=list(PRE_VARIANTS), choices=list(PRE_VARIANTS), help="Pre-processing runs to train.")
     parser.add_argument("--no-synth", action="store_true", help="Skip the synthetic-to-real run.")
@@ -331,13 +332,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     only = parser.add_mutually_exclusive_group()  # modes that redo one part of a saved benchmark
     only.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
-    only.add_argument("--skin-tone-only", action="store_true", help="Only redo the per-skin-tone and per-diagnosis scoring of the saved OUT/run (OUT/results.json must exist); with --tta, also its TTA scoring.")
+    only.add_argument("--rescore-only", "--skin-tone-only", action="store_true", help="Only redo the scoring of the saved OUT/run by skin tone and diagnosis, and at HAM10000's class mix (OUT/results.json must exist); with --tta, also its TTA scoring. --skin-tone-only is its older name.")
     only.add_argument("--threshold-sweep", action="store_true", help=f"Only score the saved OUT/run at the probability thresholds {', '.join(map(str, THRESHOLDS))} on every test set (OUT/results.json must exist).")
     parser.add_argument("--tta", action="store_true", help="Also score the best run with test-time augmentation (8 flips/rotations per image; 8x the inference time).")
     args = parser.parse_args(argv)
-    if (args.skin_tone_only or args.synth_only or args.threshold_sweep) and not (args.out / "results.json").is_file():
+    if (args.rescore_only or args.synth_only or args.threshold_sweep) and not (args.out / "results.json").is_file():
         parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
-    if (args.skin_tone_only or args.threshold_sweep) and ("best" not in json.loads((args.out / "results.json").read_text()) or not (args.out / "run").is_dir()):
+    if (args.rescore_only or args.threshold_sweep) and ("best" not in json.loads((args.out / "results.json").read_text()) or not (args.out / "run").is_dir()):
         parser.error(f"{args.out} holds no best run yet (the benchmark into it stopped before scoring): run it again to the end")
     from dermkit.datasets.transforms import check_augment
     from dermkit.errors import ConfigError
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
-    if args.skin_tone_only:
+    if args.rescore_only:
         results = json.loads((out / "results.json").read_text())
         rescore_best_run(results, out, tests, args.tta, command)
         return write_results(results, out)

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "isic2018_task12_256"
+from _data import SHARED_DATA
+
+DEFAULT_DATA = SHARED_DATA / "isic2018_task12_256"
 
 
 def hand_loop(model, paths: list[str], out: Path, size: int, batch_size: int) -> None:

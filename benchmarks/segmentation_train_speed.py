@@ -22,9 +22,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from _data import SHARED_DATA
 from _machine import bf16_flags, machine_info
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "isic2018_task12_256"
+DEFAULT_DATA = SHARED_DATA / "isic2018_task12_256"
 SETTINGS = {  # name: (precision, channels_last, batch size)
     "float32": ("32-true", False, 8),
     "float32 + channels-last": ("32-true", True, 8),

@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "isic2018_task12_256"
+from _data import SHARED_DATA
+
+REAL = SHARED_DATA / "isic2018_task12_256"
 
 
 def lesion_stats(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:

@@ -23,7 +23,7 @@ def test_prevalence_weighted_reweights_to_the_class_counts():
     "argv,message",
     [
         (["--augment", "{zoom: 2}"], "unknown augment option(s) zoom"),
-        (["--skin-tone-only", "--threshold-sweep"], "argument --threshold-sweep: not allowed with argument --skin-tone-only"),
+        (["--rescore-only", "--threshold-sweep"], "argument --threshold-sweep: not allowed with argument --rescore-only/--skin-tone-only"),
         (["--threshold-sweep"], "results.json not found: run the full benchmark into --out first"),
     ],
 )
@@ -40,7 +40,7 @@ def test_rescoring_needs_a_finished_benchmark(tmp_path, capsys):
     import segmentation as bench
 
     (tmp_path / "results.json").write_text(json.dumps({"ablation": {}}))  # stopped before the best run was saved
-    for mode in ("--skin-tone-only", "--threshold-sweep"):
+    for mode in ("--rescore-only", "--skin-tone-only", "--threshold-sweep"):
         with pytest.raises(SystemExit):
             bench.main(["--out", str(tmp_path), mode])
         assert "holds no best run yet" in capsys.readouterr().err
