@@ -72,3 +72,14 @@ def test_lovasz_loss_is_averaged_per_image():
 def test_negative_loss_weight_is_refused_with_its_name():
     with pytest.raises(ConfigError, match="lovasz=-1"):
         SegmentationLoss(lovasz_weight=-1)
+
+
+def test_lovasz_loss_on_an_empty_mask_is_the_largest_hinge_error():
+    # No lesion: every predicted pixel is a false positive, and the Jaccard loss is 1 as soon as
+    # one pixel is wrong, so the Lovász extension takes the largest error, 1 + 0.5 here.
+    target = torch.zeros(1, 1, 4, 4)
+    logits = torch.full((1, 1, 4, 4), -2.0)
+    loss = SegmentationLoss(dice_weight=0, bce_weight=0, lovasz_weight=1)
+    assert loss(logits, target).item() == 0.0
+    logits[0, 0, 0, 0] = 0.5
+    assert loss(logits, target).item() == pytest.approx(1.5)
