@@ -336,10 +336,13 @@ def main(argv: list[str] | None = None) -> dict:
     only.add_argument("--threshold-sweep", action="store_true", help=f"Only score the saved OUT/run at the probability thresholds {', '.join(map(str, THRESHOLDS))} on every test set (OUT/results.json must exist).")
     parser.add_argument("--tta", action="store_true", help="Also score the best run with test-time augmentation (8 flips/rotations per image; 8x the inference time).")
     args = parser.parse_args(argv)
-    if (args.rescore_only or args.synth_only or args.threshold_sweep) and not (args.out / "results.json").is_file():
-        parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
-    if (args.rescore_only or args.threshold_sweep) and ("best" not in json.loads((args.out / "results.json").read_text()) or not (args.out / "run").is_dir()):
-        parser.error(f"{args.out} holds no best run yet (the benchmark into it stopped before scoring): run it again to the end")
+    saved: dict = {}  # OUT/results.json of an earlier full run, which the rescoring modes extend
+    if args.rescore_only or args.synth_only or args.threshold_sweep:
+        if not (args.out / "results.json").is_file():
+            parser.error(f"{args.out / 'results.json'} not found: run the full benchmark into --out first")
+        saved = json.loads((args.out / "results.json").read_text())
+        if (args.rescore_only or args.threshold_sweep) and ("best" not in saved or not (args.out / "run").is_dir()):
+            parser.error(f"{args.out} holds no best run yet (the benchmark into it stopped before scoring): run it again to the end")
     from dermkit.datasets.transforms import check_augment
     from dermkit.errors import ConfigError
 
@@ -359,18 +362,15 @@ def main(argv: list[str] | None = None) -> dict:
     command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
     if args.rescore_only:
-        results = json.loads((out / "results.json").read_text())
-        rescore_best_run(results, out, tests, args.tta, command)
-        return write_results(results, out)
+        rescore_best_run(saved, out, tests, args.tta, command)
+        return write_results(saved, out)
     if args.threshold_sweep:
-        results = json.loads((out / "results.json").read_text())
-        results["best"]["threshold_sweep"] = threshold_sweep(out, tests, command)
-        return write_results(results, out)
+        saved["best"]["threshold_sweep"] = threshold_sweep(out, tests, command)
+        return write_results(saved, out)
     if args.synth_only:
-        results = json.loads((out / "results.json").read_text())
-        results["synth_to_real"] = synth_to_real(args, out, args.minutes, real_sets(train_cases, tests, args), synth_augment)
-        results["synth_to_real"]["command"] = command
-        return write_results(results, out)
+        saved["synth_to_real"] = synth_to_real(args, out, args.minutes, real_sets(train_cases, tests, args), synth_augment)
+        saved["synth_to_real"]["command"] = command
+        return write_results(saved, out)
     mix = mixed_synthetic(args, out) if args.mix_synth else None
     n_runs = len(args.pre) + (0 if args.no_synth else 1)
     minutes = args.minutes / n_runs

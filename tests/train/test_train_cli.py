@@ -36,6 +36,8 @@ def test_cli_errors_are_one_line(lesion_cases, tmp_path):
     assert done.returncode == 1 and "run folder not found" in done.stderr
     done = _dermkit("train", "--cases", str(one), "--set", "epochz=3", "-o", str(tmp_path / "run"))
     assert done.returncode == 1 and "did you mean epochs" in done.stderr
+    done = _dermkit("train", "--cases", str(one), "--set", "augment={rotate: [0", "-o", str(tmp_path / "run"))
+    assert done.returncode == 1 and "--set augment: cannot read value" in done.stderr and "Traceback" not in done.stderr
     cases = save_cases(lesion_cases, tmp_path / "cases.parquet")
     done = _dermkit("train", "--cases", str(cases), "--model", "test_resnet", "--precision", "bf17", "-o", str(tmp_path / "run"))
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1

@@ -28,9 +28,10 @@ def synth_cmd(
 
     from dermkit.cases import summarize
     from dermkit.cli.datasets import _print_counts
+    from dermkit.cli.options import parse_set_options
     from dermkit.synth import contact_sheet, generate
 
-    cases = generate(preset, n=n, size=size, seed=seed, out_dir=out, workers=workers, **_parse_sets(set_ or []))
+    cases = generate(preset, n=n, size=size, seed=seed, out_dir=out, workers=workers, **parse_set_options(set_ or []))
     console = Console()
     console.print(f"[green]wrote[/] {out / 'cases.parquet'} ({len(cases)} cases, {cases['patient_id'].nunique()} patients)")
     _print_counts(console, summarize(cases, by=("diagnosis", "split", "skin_tone")))
@@ -38,19 +39,3 @@ def synth_cmd(
         contact_sheet(cases, preview, seed=seed)
         console.print(f"[green]wrote[/] {preview}")
 
-
-def _parse_sets(items: list[str]) -> dict[str, object]:
-    import yaml
-
-    from dermkit.errors import ConfigError
-
-    out: dict[str, object] = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"--set {key}: cannot read value {value!r}: {str(exc).splitlines()[0]}") from None
-    return out

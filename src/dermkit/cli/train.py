@@ -40,6 +40,7 @@ def train_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
 ) -> None:
     """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
+    from dermkit.cli.options import parse_set_options
     from dermkit.train import fit
 
     flags: dict[str, Any] = {
@@ -60,7 +61,7 @@ def train_cmd(
         "seed": seed,
     }
     overrides = {k: v for k, v in flags.items() if v is not None}
-    overrides.update(_parse_options(options or []))
+    overrides.update(parse_set_options(options or []))
     result = fit(cases, config, out, resume=resume, overwrite=overwrite, **overrides)
     console = Console()
     best = "n/a" if result.best_value is None else f"{result.best_value:.4f} (epoch {result.best_epoch})"
@@ -74,16 +75,3 @@ def _devices(text: str) -> Any:
         return [int(v) for v in text.split(",") if v.strip()]
     return int(text) if text.lstrip("-").isdigit() else text
 
-
-def _parse_options(items: list[str]) -> dict[str, Any]:
-    import yaml
-
-    from dermkit.errors import ConfigError
-
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)  # numbers, booleans, lists as in the YAML config
-    return out
