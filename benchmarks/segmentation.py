@@ -118,7 +118,7 @@ def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=No
     return train_segmenter(
         cases, out, extra_train=extra, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
         epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, lovasz_weight=args.lovasz_weight, augment=augment,
-        precision=args.precision, channels_last=args.channels_last,
+        precision=args.precision, channels_last=args.channels_last, ema=args.ema,
         preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, progress=False,
     )
 
@@ -234,7 +234,8 @@ def markdown(results: dict) -> str:
     sets = list(results["test_sets"])
     lines = ["# Segmentation benchmark", "", f"Command: `{results['command']}`", "",
              f"Training: {results['settings']['arch']} / {results['settings']['encoder']} at {results['settings']['image_size']} px, batch {results['settings']['batch_size']}, "
-             f"{results['settings'].get('precision', '32-true')} precision{', channels-last' if results['settings'].get('channels_last') else ''}, "
+             f"{results['settings'].get('precision', '32-true')} precision{', channels-last' if results['settings'].get('channels_last') else ''}"
+             f"{', EMA of the weights (decay %g)' % results['settings']['ema'] if results['settings'].get('ema') else ''}, "
              f"augmentation `{results['settings'].get('augment') or 'default'}`, "
              f"loss Dice + BCE{' + %g x Lovász hinge' % results['settings']['lovasz_weight'] if results['settings'].get('lovasz_weight') else ''}, "
              f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images"
@@ -322,6 +323,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--lovasz-weight", type=float, default=0.0, help="Weight of the per-image Lovász hinge added to Dice + BCE in every run (0: off).")
     parser.add_argument("--precision", default="32-true", help="Lightning precision of every run: bf16-mixed trains faster on CPUs with bf16 units (benchmarks/segmentation_train_speed.py).")
     parser.add_argument("--channels-last", action="store_true", help="Channels-last weights and batches (faster convolutions).")
+    parser.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights in every run (e.g. 0.999; 0: off): the saved model is the average.")
     parser.add_argument("--max-steps", type=int, default=-1, help="Cap on optimiser steps per run (smoke tests).")
     parser.add_argument("--limit", type=int, default=None, help="Cap images per test set (and 4x for training): smoke tests.")
     parser.add_argument("--eval-limit", type=int, default=None, help="Cap images per test set (seeded sample), to bound scoring time.")

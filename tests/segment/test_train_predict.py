@@ -83,7 +83,34 @@ def test_bad_training_input(ellipse_cases, tmp_path):
         train_segmenter(ellipse_cases, tmp_path / "x", augment={"scale": 0.25})  # not a (min, max) pair
     with pytest.raises(ConfigError, match="lovasz=-1"):
         train_segmenter(ellipse_cases, tmp_path / "x", lovasz_weight=-1)
+    with pytest.raises(ConfigError, match="ema is a decay in \\[0, 1\\).*got 1.0"):
+        train_segmenter(ellipse_cases, tmp_path / "x", ema=1.0)
     assert not (tmp_path / "x").exists()  # refused before anything is written
+
+
+def test_ema_run_saves_the_averaged_weights_and_resumes(ellipse_cases, tmp_path):
+    """The averaged weights lag behind the last ones: nearer the initial weights than the plain run's, not equal to them."""
+    import lightning.pytorch as pl
+    import torch
+
+    from dermkit.models.segmenter import create_segmenter
+
+    kw = dict(image_size=64, batch_size=6, epochs=2, lr=3e-3, progress=False, seed=4)  # 3 steps per epoch
+    plain = load_segmenter(train_segmenter(ellipse_cases, tmp_path / "plain", **kw))[0].state_dict()
+    ema_run = train_segmenter(ellipse_cases, tmp_path / "ema", ema=0.99, **kw)
+    averaged = load_segmenter(ema_run)[0].state_dict()
+    pl.seed_everything(4, verbose=False)
+    init = create_segmenter("unet", "resnet18").state_dict()
+    weights = [k for k in init if k.endswith(".weight") and init[k].ndim == 4]
+
+    def moved(state: dict) -> float:
+        return float(sum((state[k] - init[k]).abs().sum() for k in weights))
+
+    assert 0 < moved(averaged) < 0.9 * moved(plain)  # 0.84 when written
+    assert not torch.equal(averaged[weights[0]], plain[weights[0]])
+    assert json.loads((ema_run / "config.json").read_text())["training"]["ema"] == 0.99
+    resumed = train_segmenter(ellipse_cases, ema_run, ema=0.99, resume=True, **{**kw, "epochs": 3})  # the checkpoint carries the average
+    assert json.loads((resumed / "config.json").read_text())["training"]["steps_done"] == 9
 
 
 def test_extra_training_cases_join_the_training_part_only(ellipse_cases, tmp_path):

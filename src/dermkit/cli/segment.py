@@ -51,6 +51,7 @@ def train_cmd(
     devices: str = typer.Option("auto", help="Lightning devices (auto, 1, 2, ...)."),
     precision: str = typer.Option("32-true", help=f"Lightning precision: {', '.join(PRECISIONS)}."),
     channels_last: bool = typer.Option(False, "--channels-last", help="Channels-last (NHWC) weights and batches: faster convolutions, most of all with --precision bf16-mixed."),
+    ema: float = typer.Option(0.0, help="Decay of an exponential moving average of the weights, validated and saved instead of the last weights (e.g. 0.999; 0: off)."),
     workers: int = typer.Option(0, help="DataLoader worker processes."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/lightning/last.ckpt."),
     seed: int = typer.Option(0, help="Random seed."),
@@ -66,7 +67,7 @@ def train_cmd(
         preprocessing=Preprocessing(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe),
         postprocessing=Postprocessing(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius),
         accelerator=accelerator, devices=int(devices) if devices.isdigit() else devices, precision=precision,
-        channels_last=channels_last, num_workers=workers, resume=resume, seed=seed,
+        channels_last=channels_last, ema=ema, num_workers=workers, resume=resume, seed=seed,
     )
     Console().print(f"[green]wrote[/] {run}")
 

@@ -1,7 +1,7 @@
 """The Lightning module that trains a segmenter: loss, optimiser, and validation Dice / Jaccard.
 
-Validation scores are computed at the training resolution on thresholded (0.5) predictions, as
-a cheap running signal; the reported scores come from :func:`dermkit.segment.evaluate_masks` on
+Validation scores are computed at the training resolution on thresholded (0.5) predictions (of
+the EMA weights when ``ema`` is on), as a cheap running signal; the reported scores come from :func:`dermkit.segment.evaluate_masks` on
 full-size post-processed masks.
 
 Example:
@@ -18,16 +18,19 @@ import lightning.pytorch as pl
 import torch
 
 from dermkit.segment.losses import SegmentationLoss
+from dermkit.train.ema import EmaWeights
 
 
-class SegmentationModule(pl.LightningModule):
+class SegmentationModule(EmaWeights, pl.LightningModule):
     """Wraps an smp segmenter with a loss (default: :class:`SegmentationLoss`, Dice + BCE), AdamW and a warm-up + cosine schedule.
 
     The schedule runs over ``total_steps`` optimiser steps, or over ``total_seconds`` of wall
     time when training has a time budget (so the learning rate has decayed when time runs out;
     such runs are not bit-repeatable). Neither given: constant learning rate.
     ``channels_last=True`` stores weights and batches channels-last (NHWC), which oneDNN and cuDNN
-    run faster, most of all under ``bf16-mixed`` precision.
+    run faster, most of all under ``bf16-mixed`` precision. ``ema`` > 0 keeps an exponential moving
+    average of the weights with that decay (:class:`~dermkit.train.ema.EmaWeights`), which validation
+    uses and :attr:`eval_model` returns for export.
     """
 
     def __init__(
@@ -39,6 +42,7 @@ class SegmentationModule(pl.LightningModule):
         total_steps: int = 0,
         total_seconds: float = 0.0,
         channels_last: bool = False,
+        ema: float = 0.0,
     ) -> None:
         super().__init__()
         self.channels_last = channels_last
@@ -47,6 +51,7 @@ class SegmentationModule(pl.LightningModule):
         self.lr, self.weight_decay = lr, weight_decay
         self.total_steps, self.total_seconds = total_steps, total_seconds
         self._start: float | None = None
+        self.init_ema(ema)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(N, 1, H, W)``."""
@@ -64,7 +69,7 @@ class SegmentationModule(pl.LightningModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         """Loss, Dice and Jaccard (per image, then averaged) on one validation batch."""
-        logits = self.model(self._images(batch))
+        logits = self.eval_model(self._images(batch))
         target = batch["mask"] > 0.5
         pred = logits > 0
         inter = (pred & target).flatten(1).sum(1).float()
@@ -85,7 +90,7 @@ class SegmentationModule(pl.LightningModule):
 
     def configure_optimizers(self) -> Any:
         """AdamW; with a budget, 5% linear warm-up then cosine decay to 2% of ``lr``."""
-        opt = torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         if not (self.total_steps or self.total_seconds):
             return opt
 

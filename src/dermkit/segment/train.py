@@ -59,6 +59,7 @@ def train_segmenter(
     devices: int | str = "auto",
     precision: str = "32-true",
     channels_last: bool = False,
+    ema: float = 0.0,
     num_workers: int = 0,
     resume: bool = False,
     seed: int = 0,
@@ -74,6 +75,8 @@ def train_segmenter(
     ``precision="bf16-mixed"`` with ``channels_last=True`` trains faster on a CPU with AMX or
     AVX-512 bf16 units (``benchmarks/segmentation_train_speed.py`` measures by how much); the
     loss is computed in float32 and the saved weights are float32 in the usual layout either way.
+    ``ema`` > 0 (e.g. 0.999) keeps an exponential moving average of the weights with that decay
+    (warmed up over the first steps); validation and the saved model then use the averaged weights.
     ``resume=True`` continues from ``out_dir/lightning/last.ckpt``. The same ``seed`` with a step
     or epoch budget gives the same weights on the same machine.
 
@@ -98,6 +101,8 @@ def train_segmenter(
         raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if not 0 <= ema < 1:
+        raise ConfigError(f"ema is a decay in [0, 1) (0 = off), got {ema}")
     augment = check_augment(augment)
     train_tf = create_transform(image_size, train=True, seed=seed, **augment)  # checks the values before anything is written
     loss = SegmentationLoss(boundary_weight=boundary_weight, lovasz_weight=lovasz_weight)  # checks the weights, likewise
@@ -131,7 +136,7 @@ def train_segmenter(
     steps = epochs * len(train_dl) if max_steps < 0 else min(max_steps, epochs * len(train_dl))
     module = SegmentationModule(
         model, lr=lr, loss=loss,
-        total_steps=steps, total_seconds=60.0 * max_minutes if max_minutes else 0.0, channels_last=channels_last,
+        total_steps=steps, total_seconds=60.0 * max_minutes if max_minutes else 0.0, channels_last=channels_last, ema=ema,
     )
     ckpt_dir = out / "lightning"
     last = ckpt_dir / "last.ckpt"
@@ -165,12 +170,12 @@ def train_segmenter(
         training={
             "n_train": len(train_cases), "n_extra_train": 0 if extra_train is None else len(extra), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
             "steps_done": trainer.global_step, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
-            "lovasz_weight": lovasz_weight, "augment": augment, "precision": precision, "channels_last": channels_last,
+            "lovasz_weight": lovasz_weight, "augment": augment, "precision": precision, "channels_last": channels_last, "ema": ema,
             "seconds": round(time.monotonic() - started, 1), "seed": seed,
             "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
         },
     )
-    save_segmenter(module.model, config, out)
+    save_segmenter(module.eval_model, config, out)
     return out
 
 

@@ -23,10 +23,11 @@ from torch import nn
 from dermkit.models.classifier import Classifier
 from dermkit.train.config import TrainConfig
 from dermkit.train.debias import AdversarialHeads, GroupDRO, ToneTwins, circle_loss
+from dermkit.train.ema import EmaWeights
 from dermkit.train.losses import classification_loss, soft_targets
 
 
-class ClassifierModule(pl.LightningModule):
+class ClassifierModule(EmaWeights, pl.LightningModule):
     """Training and validation steps for a classifier.
 
     ``class_weights`` (a ``C`` tensor) weights the loss when ``config.class_weights``;
@@ -44,7 +45,6 @@ class ClassifierModule(pl.LightningModule):
     ) -> None:
         super().__init__()
         import torchmetrics
-        from timm.utils import ModelEmaV3
 
         self.config = config
         self._fit_start = 0.0
@@ -52,7 +52,7 @@ class ClassifierModule(pl.LightningModule):
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
         self.model = model
-        self.ema = ModelEmaV3(model, decay=config.ema, use_warmup=True) if config.ema else None
+        self.init_ema(config.ema)
         if config.compile:
             self.model.compile()
         self.register_buffer("class_weights", class_weights if class_weights is not None else torch.ones(self.num_classes), persistent=False)
@@ -71,11 +71,6 @@ class ClassifierModule(pl.LightningModule):
             "val_auc": torchmetrics.classification.MulticlassAUROC(self.num_classes, average="macro"),
         }
         self.val_metrics = torchmetrics.MetricCollection(metrics)
-
-    @property
-    def eval_model(self) -> Classifier:
-        """The weights to validate and export: the EMA copy when EMA is on."""
-        return self.ema.module if self.ema is not None else self.model
 
     def _images(self, batch: Mapping[str, Any]) -> torch.Tensor:
         x = batch["image"]
@@ -111,11 +106,6 @@ class ClassifierModule(pl.LightningModule):
             loss = loss + cfg.debias_weight * adv
         self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(y))
         return loss
-
-    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        """Update the EMA weights after each optimiser step."""
-        if self.ema is not None:
-            self.ema.update(self.model, step=self.global_step)
 
     def validation_step(self, batch: Mapping[str, Any], batch_idx: int) -> None:
         """Accumulate validation loss and metrics."""
