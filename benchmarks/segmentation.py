@@ -10,7 +10,9 @@ tests, and the synthetic-to-real test.
   constancy, CLAHE), each with the same wall-time budget; every run is scored under each
   post-processing variant (threshold only, + each step, all). The run and post-processing with
   the best thresholded Jaccard on the ISIC 2018 held-out part (never on the other-source tests)
-  is saved to ``OUT/run`` and scored per skin-tone group (ITA measured by dermkit.imaging).
+  is saved to ``OUT/run`` and scored per skin-tone group (ITA measured by dermkit.imaging),
+  per diagnosis where the set has them, and per lesion size (the true mask's share of the image:
+  HAM10000's lesions fill more of the frame than ISIC 2018's).
 * Synthetic-to-real: a segmenter trained on ``dermkit.synth.generate`` images only, scored on
   its own held-out synthetic images and on the real ISIC 2018 images.
 * ``--mix-synth N`` adds N synthetic images, all diagnoses equally often, to the real training
@@ -50,6 +52,7 @@ PRE_VARIANTS = {
 }
 SMOOTH = 3.0  # disk radius in px at a 256-px short side
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)  # probability thresholds of --threshold-sweep
+SIZE_GROUPS = ((0.1, "under 10%"), (0.3, "10-30%"), (0.6, "30-60%"), (float("inf"), "60% or more"))  # the true lesion's share of the image
 POST_VARIANTS = {
     "threshold only": dict(largest_component=False, fill_holes=False, smooth_radius=0.0),
     "+ largest component": dict(largest_component=True, fill_holes=False, smooth_radius=0.0),
@@ -130,8 +133,17 @@ def per_skin_tone(run: Path, toned: pd.DataFrame, out: Path, tta: bool = False) 
     table = predict_masks(run, toned, out, tta=tta, progress=False)
     # an ITA flagged unreliable (too little skin, or a blue/grey cast) gets a group of its own
     table["tone_group"] = table["skin_tone"].astype(object).where(table["tone_reliable"].fillna(False).astype(bool), "unreliable")
-    _, summary = evaluate_masks(table, by=("tone_group", "diagnosis"))
+    table["lesion_size"] = [lesion_size_group(p) for p in table["mask_path"]]
+    _, summary = evaluate_masks(table, by=("tone_group", "diagnosis", "lesion_size"))
     return summary
+
+
+def lesion_size_group(mask_path: str) -> str:
+    """The :data:`SIZE_GROUPS` name of the true lesion's share of the image (framing differs between sources)."""
+    from dermkit.io import read_mask
+
+    share = float(read_mask(mask_path).mean())
+    return next(name for bound, name in SIZE_GROUPS if share < bound)
 
 
 def mixed_synthetic(args, out: Path) -> pd.DataFrame:
@@ -260,6 +272,14 @@ def markdown(results: dict) -> str:
                 if g == "<none>":  # ISIC 2018 task 1 publishes no diagnoses
                     continue
                 lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |")
+        if any("lesion_size" in summ["by"] for summ in best["by_skin_tone"].values()):
+            lines += ["", "## Best run by lesion size (the true mask's share of the image)", "", "| test set | lesion size | n | thresholded Jaccard | Jaccard | Dice |", "|---|---|---|---|---|---|"]
+            for s, summ in best["by_skin_tone"].items():
+                by_size = summ["by"].get("lesion_size", {})
+                for _, g in SIZE_GROUPS:
+                    if g in by_size:
+                        m = by_size[g]
+                        lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |")
         if "ham10000_at_ham_class_mix" in best:
             lines += ["", f"The HAM10000 subset holds up to 150 images per class; reweighted to HAM10000's own class mix "
                       f"(two thirds nevi) its thresholded Jaccard is {best['ham10000_at_ham_class_mix']:.3f}."]

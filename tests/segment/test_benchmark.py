@@ -19,6 +19,21 @@ def test_prevalence_weighted_reweights_to_the_class_counts():
     assert bench.prevalence_weighted(summary, {"nevus": 3, "bcc": 1, "df": 100}) == pytest.approx(0.75)
 
 
+def test_lesion_size_group_bins_the_true_masks_share(tmp_path):
+    import numpy as np
+
+    import segmentation as bench
+    from dermkit.io import write_image
+
+    groups = []
+    for rows in (5, 29, 30, 59, 60, 100):  # of 100 rows: that share of the image
+        mask = np.zeros((100, 40), bool)
+        mask[:rows] = True
+        write_image(tmp_path / f"{rows}.png", mask)
+        groups.append(bench.lesion_size_group(str(tmp_path / f"{rows}.png")))
+    assert groups == ["under 10%", "10-30%", "30-60%", "30-60%", "60% or more", "60% or more"]
+
+
 @pytest.mark.parametrize(
     "argv,message",
     [
@@ -53,7 +68,7 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
 
     results = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--pre", "none", "--no-synth", "--limit", "6",
                           "--max-steps", "2", "--mix-synth", "7", "--image-size", "64", "--batch-size", "4", "--tta",
-                          "--augment", "{scale: [0.25, 1.0]}", "--lovasz-weight", "0.5"])
+                          "--augment", "{scale: [0.25, 1.0]}", "--lovasz-weight", "0.5", "--ema", "0.9"])
     assert results["settings"]["n_train"] == 24 and results["settings"]["n_train_synthetic"] == 7
     assert len(list((tmp_path / "mix_data" / "images").glob("*.png"))) == 7
     saved = json.loads((tmp_path / "results.json").read_text())
@@ -64,6 +79,10 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["augment"] == {"scale": [0.25, 1.0]}
     assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["lovasz_weight"] == 0.5
     assert "augmentation `{scale: [0.25, 1.0]}`, loss Dice + BCE + 0.5 x Lovász hinge" in md
+    assert "EMA of the weights (decay 0.9)" in md and json.loads((tmp_path / "run" / "config.json").read_text())["training"]["ema"] == 0.9
+    ham = saved["best"]["by_skin_tone"]["ham10000"]
+    assert sum(g["n"] for g in ham["by"]["lesion_size"].values()) == ham["overall"]["n"] == 6
+    assert "## Best run by lesion size" in md
     tta = saved["best"]["tta"]
     assert {k: v["overall"]["n"] for k, v in tta["by_skin_tone"].items()} == {k: v["overall"]["n"] for k, v in saved["best"]["by_skin_tone"].items()}
     assert len(list((tmp_path / "best_predictions_tta" / "ham10000" / "masks").glob("*.png"))) == 6

@@ -1,8 +1,8 @@
 """The Lightning module that trains a segmenter: loss, optimiser, and validation Dice / Jaccard.
 
 Validation scores are computed at the training resolution on thresholded (0.5) predictions (of
-the EMA weights when ``ema`` is on), as a cheap running signal; the reported scores come from :func:`dermkit.segment.evaluate_masks` on
-full-size post-processed masks.
+the EMA weights when ``ema`` is on), as a cheap running signal; the reported scores come from
+:func:`dermkit.segment.evaluate_masks` on full-size post-processed masks.
 
 Example:
     >>> module = SegmentationModule(create_segmenter("unet", "resnet18"), lr=1e-3)  # doctest: +SKIP

@@ -34,6 +34,7 @@ from dermkit.errors import ConfigError, DataError
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import PRECISIONS
+from dermkit.train.fit import quiet_lightning
 
 
 def train_segmenter(
@@ -159,7 +160,8 @@ def train_segmenter(
         log_every_n_steps=10,
     )
     started = time.monotonic()
-    trainer.fit(module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
+    with quiet_lightning():
+        trainer.fit(module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
     config = segmenter_config(
         arch, encoder,
         input_size=image_size,

@@ -12,12 +12,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import pandas as pd
 
@@ -36,6 +37,22 @@ class FitResult:
     best_value: float | None
     best_epoch: int | None
     history: pd.DataFrame
+
+
+@contextlib.contextmanager
+def quiet_lightning() -> Iterator[None]:
+    """Silence Lightning's warnings that say nothing to a dermkit user while training.
+
+    They are: few DataLoader workers (``workers`` is the user's choice), a logging interval longer
+    than an epoch on small data, the EMA copy being in eval mode (on purpose), and a deprecation
+    inside Lightning itself.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
+        warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")
+        warnings.filterwarnings("ignore", message=".*treespec.*")
+        yield
 
 
 def resolve_config(config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None, **overrides: Any) -> TrainConfig:
@@ -156,11 +173,7 @@ def fit(
         num_sanity_val_steps=0,
         log_every_n_steps=10,
     )
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-        warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
-        warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")  # the EMA copy is in eval mode on purpose
-        warnings.filterwarnings("ignore", message=".*treespec.*")
+    with quiet_lightning():
         try:
             trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume else None)
         except SystemExit:  # Lightning exits after handling Ctrl-C; outputs written so far are whole
