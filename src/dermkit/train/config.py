@@ -28,6 +28,14 @@ OPTIMIZERS = ("adamw", "sgd")
 SCHEDULERS = ("cosine", "none")
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
 """Lightning precision settings dermkit accepts (classifier and segmenter training alike)."""
+
+
+def check_ema(decay: float) -> None:
+    """Raise :class:`ConfigError` unless ``decay`` is an EMA decay in [0, 1) (0: no EMA); classifier and segmenter training alike."""
+    if not 0 <= decay < 1:
+        raise ConfigError(f"ema is a decay in [0, 1) (0 = off), got {decay}")
+
+
 MONITORS = {"val_bal_acc": "max", "val_auc": "max", "val_acc": "max", "val_loss": "min"}
 
 
@@ -116,8 +124,7 @@ class TrainConfig:
         for name in ("weight_decay", "drop_rate", "label_smoothing", "mixup", "cutmix", "warmup_epochs", "early_stopping", "num_workers", "focal_gamma"):
             if float(getattr(self, name)) < 0:
                 raise ConfigError(f"{name} must be non-negative, got {getattr(self, name)}")
-        if not 0 <= self.ema < 1:
-            raise ConfigError(f"ema is a decay in [0, 1) (0 = off), got {self.ema}")
+        check_ema(self.ema)
         if self.label_smoothing >= 1 or self.drop_rate >= 1:
             raise ConfigError("label_smoothing and drop_rate must be below 1")
         for target in self.adversarial_targets:
