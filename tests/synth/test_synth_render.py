@@ -68,15 +68,18 @@ def _lesion_lab(diagnosis, seeds=range(4), core=False, **kw):
 
 
 def test_diagnoses_look_as_a_dermatologist_expects():
-    nevus, mel, vasc, bcc, df = (_lesion_lab(d) for d in ("nevus", "melanoma", "vasc", "bcc", "df"))
+    nevus, mel, vasc, bcc, akiec, df = (_lesion_lab(d) for d in ("nevus", "melanoma", "vasc", "bcc", "akiec", "df"))
     # vascular lesions are red to purple (a* high, b* low), nevi brown (b* > a*)
     assert np.median(vasc[:, 1]) > np.median(nevus[:, 1]) + 8
     assert np.median(vasc[:, 2]) < 0.8 * np.median(vasc[:, 1]) and np.median(nevus[:, 2]) > 1.05 * np.median(nevus[:, 1])
     # melanoma is more variegated than a nevus (in the lesion's body, not its soft rim), and darker at its darkest
     assert _lesion_lab("melanoma", core=True).std(0)[0] > 1.5 * _lesion_lab("nevus", core=True).std(0)[0]
     assert np.percentile(mel[:, 0], 5) < np.percentile(nevus[:, 0], 5) - 10
-    # bcc has bright red vessels (a* far above a nevus); df has a white centre
-    assert np.percentile(bcc[:, 1], 99) > np.percentile(nevus[:, 1], 99) + 10
+    # bcc and akiec are pink-red plaques (a* well above b*, where a nevus is brown), bcc with redder
+    # vessels at its reddest; df has a white centre
+    for plaque in (bcc, akiec):
+        assert np.median(plaque[:, 1]) > 1.3 * np.median(plaque[:, 2])
+    assert np.percentile(bcc[:, 1], 99) > np.percentile(nevus[:, 1], 99) + 5
     out = render_case(CaseParams(diagnosis="df", size=128, radius=0.25, ita=30.0), 0)
     lab = rgb2lab(out.image)
     centre = lab[56:72, 56:72, 0].mean()

@@ -10,13 +10,15 @@ after the pattern-analysis descriptions of Argenziano et al. (2003) and Kittler 
   the rim, or regular globules, or a homogeneous pattern;
 - ``melanoma``: asymmetric, irregular border, several colours, atypical (thick, broken) network,
   irregular peripheral dots/globules, streaks, blue-white veil, regression, black blotches;
-- ``bcc``: little or no network; pink translucent base, sharp arborizing red vessels,
-  blue-grey ovoid nests and globules, ulceration, shiny white structures;
+- ``bcc``: little or no network; a translucent pink-red plaque of mottled erythema, enclosed
+  whole by the mask, with fine arborizing vessels, a few clustered grey-brown ovoid nests and
+  specks, ulceration, shiny white structures;
 - ``bkl`` (seborrheic keratosis / solar lentigo): sharp "stuck-on" or moth-eaten border, brown
   cerebriform fissures and ridges, milia-like cysts, comedo-like openings;
 - ``df``: small, central white scar-like patch, delicate light-brown network at the periphery;
 - ``vasc``: red-purple lacunae separated by pale septa, no pigment network;
-- ``akiec``: pink-red base with a red pseudo-network around pale follicles, white scale.
+- ``akiec``: patchy erythema (strawberry pattern) with a faint, broken red pseudo-network around
+  pale follicles, rough white scale in patches, often some light brown pigment.
 
 Example:
     >>> import numpy as np
@@ -328,26 +330,35 @@ def _branches(layer: np.ndarray, rng: np.random.Generator, x: float, y: float, a
 
 def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
-    cv.paint("pink", inside * (0.6 + 0.3 * cv.noise(r, 2).clip(-1, 1)), strength=0.55)
-    cv.paint("white", blur(cv.blob(inside, scale=r * 0.8, threshold=0.4), 2.0), strength=0.35)
+    # A translucent pink-red plaque: mottled erythema (haemoglobin) that the mask encloses whole,
+    # under a milky sheen; vessels, nests and dots are small details on it, often out of focus.
+    mottle = cv.noise(max(r / 3, 3.0), 3).clip(-1.5, 1.5)
+    cv.blood(rng.uniform(0.3, 0.8) * inside * (1.0 + 0.5 * mottle))
+    cv.paint("pink", inside * (0.6 + 0.3 * cv.noise(r, 2).clip(-1, 1)), strength=0.2)
+    cv.paint("white", blur(cv.blob(inside, scale=r * 0.6, threshold=0.5), 2.0), strength=0.2)
     cv.structures.add("translucent")
     vessels = cv.zeros()
     cx, cy = cv.shape.centre_px
-    for _ in range(int(rng.integers(2, 5))):
+    for _ in range(int(rng.integers(1, 4))):
         a, d = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.6) * r
-        _branches(vessels, rng, cx + d * np.cos(a), cy + d * np.sin(a), rng.uniform(0, 2 * np.pi), r * rng.uniform(0.35, 0.6), max(1.0, 1.7 * cv.px), 4)
-    cv.paint("red", blur(vessels, 0.5) * (rn < 1.0), strength=0.9)
+        _branches(vessels, rng, cx + d * np.cos(a), cy + d * np.sin(a), rng.uniform(0, 2 * np.pi), r * rng.uniform(0.25, 0.5), max(1.0, 1.2 * cv.px), 3)
+    cv.paint("red", blur(vessels, rng.uniform(0.5, 1.5)) * (rn < 1.0), strength=rng.uniform(0.4, 0.8))
     cv.structures.add("arborizing_vessels")
     if style == "pigmented" or rng.random() < 0.3:
-        pts = cv.points(int(rng.integers(2, 6)), inside * (rn < 0.85))
-        cv.paint("blue_grey", blur(cv.dots(pts, rng.uniform(0.12, 0.25, len(pts)) * r), 2.5) * inside, strength=0.8)
-        pts = cv.points(int(rng.integers(5, 25)), inside)
-        cv.paint("blue_grey", cv.dots(pts, rng.uniform(1.0, 2.5, len(pts))) * inside, strength=0.85)
+        # ovoid nests: a few small grey-brown blotches in one or two clusters; globules: specks around them
+        cluster = np.clip((cv.noise(r / 2, 1) - 0.2) * 2.0, 0, 1) * inside * (rn < 0.9)
+        nests = blur(cv.blob(cluster, scale=max(r * 0.12, 2.0), threshold=0.7), 1.0)
+        cv.pigment((0.8 + 1.5 * darkness) * nests, ("dark_brown",))
+        cv.paint("blue_grey", nests, strength=0.4)
+        pts = cv.points(int(rng.integers(8, 40)), inside * (0.2 + cluster))
+        specks = cv.dots(pts, rng.uniform(0.6, 1.6, len(pts)) * cv.px, sharp=0.8) * inside
+        cv.pigment(2.0 * specks, ("dark_brown",))
+        cv.paint("blue_grey", specks, strength=0.4)
         cv.structures.update({"blue_grey_ovoid_nests", "blue_grey_globules"})
     if rng.random() < 0.35:
         ulcer = blur(cv.blob(inside * (rn < 0.7), scale=r * 0.4, threshold=1.1), 1.5)
-        cv.paint("red", ulcer, strength=0.7)
-        cv.pigment(2.5 * ulcer, ("dark_brown",))
+        cv.paint("red", ulcer, strength=0.6)
+        cv.pigment(2.0 * ulcer, ("dark_brown",))
         cv.structures.add("ulceration")
     if rng.random() < 0.3:
         lines = cv.zeros()
@@ -355,7 +366,7 @@ def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
             a = rng.choice([0.0, np.pi / 2]) + rng.normal(0, 0.1)
             L = rng.uniform(2, 6)
             cv2.line(lines, (int(x - L * np.cos(a)), int(y - L * np.sin(a))), (int(x + L * np.cos(a)), int(y + L * np.sin(a))), 1.0, 1, cv2.LINE_AA)
-        cv.paint("white", lines, strength=0.8)
+        cv.paint("white", lines, strength=0.6)
         cv.structures.add("shiny_white_structures")
 
 
@@ -412,17 +423,25 @@ def _vasc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
 
 def _akiec(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
-    cv.paint("pink", inside, strength=0.5)
-    net = cv.network(cell=max(4.0, r / 6), width=1.0, jitter=0.5)
-    cv.paint("red", net * inside, strength=0.55)
+    # Patchy erythema (strawberry pattern): a faint, broken red pseudo-network around pale
+    # follicles on mottled redness, rough white scale in patches, often some light brown pigment.
+    mottle = cv.noise(max(r / 4, 3.0), 3).clip(-1.5, 1.5)
+    cv.blood(rng.uniform(0.4, 1.0) * inside * (1.0 + 0.5 * mottle))
+    cv.paint("pink", inside, strength=0.25)
+    patchy = np.clip(0.5 + cv.noise(r / 2, 2), 0, 1)
+    net = blur(cv.network(cell=max(3.0, r / rng.uniform(6, 12)), width=1.0, jitter=1.0), 0.8)
+    cv.paint("red", net * patchy * inside, strength=rng.uniform(0.25, 0.5))
     cv.structures.add("red_pseudo_network")
     pts = cv.points(int(np.clip(r * r / 50, 6, 80)), inside)
-    cv.paint("white", cv.dots(pts, rng.uniform(1.0, 2.0, len(pts)), sharp=0.8) * inside, strength=0.6)
+    cv.paint("white", cv.dots(pts, rng.uniform(0.8, 1.6, len(pts)) * cv.px, sharp=0.8) * inside, strength=0.5)
     cv.structures.add("follicular_openings")
-    cv.paint("white", blur(cv.blob(inside, scale=r / 1.5, threshold=0.7), 1.0), strength=0.7)
+    scale = cv.blob(inside, scale=max(r / 3, 3.0), threshold=0.75) * np.clip(0.6 + 0.8 * cv.grain(), 0, 1)
+    cv.paint("white", blur(scale, 1.0), strength=rng.uniform(0.3, 0.6))
     cv.structures.add("scale")
+    if rng.random() < 0.5:
+        cv.pigment((0.4 + 1.2 * darkness) * cv.blob(inside, scale=r / 2, threshold=0.5) * (1.0 + 0.4 * cv.grain()), ("light_brown",))
     pts = cv.points(int(rng.integers(10, 40)), inside)
-    cv.paint("red", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.4), strength=0.8)
+    cv.paint("red", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.4), strength=0.7)
     cv.structures.add("dotted_vessels")
 
 
@@ -430,7 +449,7 @@ _RECIPES: dict[str, tuple[Callable[..., None], float]] = {
     # diagnosis: (recipe, default border fade in units of the lesion radius)
     "nevus": (_nevus, 0.2),
     "melanoma": (_melanoma, 0.15),
-    "bcc": (_bcc, 0.2),
+    "bcc": (_bcc, 0.3),
     "akiec": (_akiec, 0.3),
     "bkl": (_bkl, 0.06),
     "df": (_df, 0.4),
