@@ -124,3 +124,27 @@ def test_yaml_config_and_overrides(tmp_path):
     path.write_text("epochs: [1\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         TrainConfig.from_yaml(path)
+
+
+def test_quiet_lightning_hides_lightnings_banners_and_then_restores_them():
+    import logging
+
+    from dermkit.train.fit import quiet_lightning
+
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    banners = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    handler = Collect()
+    banners.addHandler(handler)
+    try:
+        with quiet_lightning():
+            pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False)
+        assert seen == []
+        pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False)
+        assert any("GPU available" in line for line in seen)
+    finally:
+        banners.removeHandler(handler)

@@ -142,24 +142,24 @@ def train_segmenter(
     last = ckpt_dir / "last.ckpt"
     if resume and not last.is_file():
         raise DataError(f"cannot resume: {last} not found")
-    trainer = pl.Trainer(
-        default_root_dir=str(out),
-        accelerator=accelerator,
-        devices=devices,
-        precision=precision,
-        max_epochs=epochs,
-        max_steps=max_steps,
-        max_time={"minutes": max_minutes} if max_minutes else None,
-        callbacks=[pl.callbacks.ModelCheckpoint(dirpath=str(ckpt_dir), save_last=True, save_top_k=0)],
-        logger=pl.loggers.CSVLogger(str(out), name="logs", version=""),
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-        deterministic=False,
-        num_sanity_val_steps=0,
-        log_every_n_steps=10,
-    )
     started = time.monotonic()
     with quiet_lightning():
+        trainer = pl.Trainer(
+            default_root_dir=str(out),
+            accelerator=accelerator,
+            devices=devices,
+            precision=precision,
+            max_epochs=epochs,
+            max_steps=max_steps,
+            max_time={"minutes": max_minutes} if max_minutes else None,
+            callbacks=[pl.callbacks.ModelCheckpoint(dirpath=str(ckpt_dir), save_last=True, save_top_k=0)],
+            logger=pl.loggers.CSVLogger(str(out), name="logs", version=""),
+            enable_progress_bar=progress,
+            enable_model_summary=False,
+            deterministic=False,
+            num_sanity_val_steps=0,
+            log_every_n_steps=10,
+        )
         trainer.fit(module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
     config = segmenter_config(
         arch, encoder,

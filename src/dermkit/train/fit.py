@@ -45,14 +45,21 @@ def quiet_lightning() -> Iterator[None]:
 
     They are: few DataLoader workers (``workers`` is the user's choice), a logging interval longer
     than an epoch on small data, the EMA copy being in eval mode (on purpose), and a deprecation
-    inside Lightning itself.
+    inside Lightning itself; and its informational lines (hardware banners, an advertising tip), so
+    the trainer is best built inside this context too. Warnings and errors still show.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-        warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
-        warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")
-        warnings.filterwarnings("ignore", message=".*treespec.*")
-        yield
+    banners = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    level = banners.level
+    banners.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+            warnings.filterwarnings("ignore", message=".*is smaller than the logging interval.*")
+            warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode.*")
+            warnings.filterwarnings("ignore", message=".*treespec.*")
+            yield
+    finally:
+        banners.setLevel(level)
 
 
 def resolve_config(config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None, **overrides: Any) -> TrainConfig:
@@ -101,7 +108,6 @@ def fit(
     from dermkit.train.module import ClassifierModule
 
     cfg = resolve_config(config, **overrides)
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)  # hardware banners and tips
     source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
     run = Path(run_dir)
@@ -157,23 +163,23 @@ def fit(
     callbacks: list[pl.Callback] = [export, history, pl.callbacks.ModelCheckpoint(dirpath=run / "checkpoints", save_last=True, save_top_k=0)]
     if cfg.early_stopping:
         callbacks.append(pl.callbacks.EarlyStopping(monitor=cfg.monitor, mode=cfg.monitor_mode, patience=int(cfg.early_stopping)))
-    trainer = pl.Trainer(
-        max_epochs=cfg.epochs,
-        max_time={"minutes": cfg.max_minutes} if cfg.max_minutes else None,
-        accelerator=cfg.accelerator,
-        devices=cfg.devices,
-        strategy=cfg.strategy,
-        num_nodes=cfg.num_nodes,
-        precision=cfg.precision,
-        callbacks=callbacks,
-        logger=False,
-        default_root_dir=run,
-        enable_progress_bar=cfg.progress,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        log_every_n_steps=10,
-    )
     with quiet_lightning():
+        trainer = pl.Trainer(
+            max_epochs=cfg.epochs,
+            max_time={"minutes": cfg.max_minutes} if cfg.max_minutes else None,
+            accelerator=cfg.accelerator,
+            devices=cfg.devices,
+            strategy=cfg.strategy,
+            num_nodes=cfg.num_nodes,
+            precision=cfg.precision,
+            callbacks=callbacks,
+            logger=False,
+            default_root_dir=run,
+            enable_progress_bar=cfg.progress,
+            enable_model_summary=False,
+            num_sanity_val_steps=0,
+            log_every_n_steps=10,
+        )
         try:
             trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume else None)
         except SystemExit:  # Lightning exits after handling Ctrl-C; outputs written so far are whole
