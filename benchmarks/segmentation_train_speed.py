@@ -1,4 +1,4 @@
-"""Segmenter training speed by numeric precision and memory layout, as ratios to float32.
+"""Segmenter training speed by numeric precision, memory layout and data-loader workers, as ratios to float32.
 
 Every setting trains the same U-Net/resnet18 through :func:`dermkit.segment.train_segmenter` on
 the same ISIC 2018 task 1 images (128 px, no validation part, no pre-processing). Each
@@ -6,7 +6,8 @@ measurement is the difference of two runs, ``--steps`` and ``--warmup`` optimise
 so Lightning's set-up and the first (slow, oneDNN-priming) steps cancel out. Repeats are
 interleaved, alternating the order of the settings, and the ratio uses each setting's median.
 ``bf16-mixed`` pays off on CPUs with bf16 units (AVX-512 bf16 / AMX): the CPU's flags are
-recorded.
+recorded. The last setting moves image decoding and augmentation into one DataLoader worker
+process (``--workers 1``), which overlaps them with the network's step.
 
 Example:
     python benchmarks/segmentation_train_speed.py --out benchmarks/results/segmentation_train_speed
@@ -26,21 +27,23 @@ from _data import SHARED_DATA
 from _machine import bf16_flags, machine_info
 
 DEFAULT_DATA = SHARED_DATA / "isic2018_task12_256"
-SETTINGS = {  # name: (precision, channels_last, batch size)
-    "float32": ("32-true", False, 8),
-    "float32 + channels-last": ("32-true", True, 8),
-    "bf16-mixed": ("bf16-mixed", False, 8),
-    "bf16-mixed + channels-last": ("bf16-mixed", True, 8),
-    "bf16-mixed + channels-last, batch 16": ("bf16-mixed", True, 16),
+SETTINGS = {  # name: (precision, channels_last, batch size, DataLoader workers)
+    "float32": ("32-true", False, 8, 0),
+    "float32 + channels-last": ("32-true", True, 8, 0),
+    "bf16-mixed": ("bf16-mixed", False, 8, 0),
+    "bf16-mixed + channels-last": ("bf16-mixed", True, 8, 0),
+    "bf16-mixed + channels-last, batch 16": ("bf16-mixed", True, 16, 0),
+    "bf16-mixed + channels-last, batch 16, 1 loader worker": ("bf16-mixed", True, 16, 1),
 }
 
 
-def seconds(cases, root: Path, steps: int, precision: str, channels_last: bool, batch_size: int) -> float:
+def seconds(cases, root: Path, steps: int, precision: str, channels_last: bool, batch_size: int, workers: int = 0) -> float:
     """Training seconds of one run of ``steps`` optimiser steps, as the run's config records them."""
     from dermkit.segment import train_segmenter
 
-    run = train_segmenter(cases, root / f"{precision}-{channels_last}-{batch_size}-{steps}", image_size=128, batch_size=batch_size,
-                          epochs=100, max_steps=steps, precision=precision, channels_last=channels_last, progress=False, seed=0)
+    run = train_segmenter(cases, root / f"{precision}-{channels_last}-{batch_size}-{workers}-{steps}", image_size=128, batch_size=batch_size,
+                          epochs=100, max_steps=steps, precision=precision, channels_last=channels_last, num_workers=workers,
+                          progress=False, seed=0)
     return json.loads((run / "config.json").read_text())["training"]["seconds"]
 
 
@@ -61,10 +64,10 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.repeats):
             for name in list(SETTINGS) if r % 2 == 0 else list(SETTINGS)[::-1]:
-                precision, channels_last, bs = SETTINGS[name]
+                precision, channels_last, bs, workers = SETTINGS[name]
                 root = Path(tmp) / str(r)
-                long = seconds(cases, root, args.steps, precision, channels_last, bs)
-                short = seconds(cases, root, args.warmup, precision, channels_last, bs)
+                long = seconds(cases, root, args.steps, precision, channels_last, bs, workers)
+                short = seconds(cases, root, args.warmup, precision, channels_last, bs, workers)
                 rates[name].append((args.steps - args.warmup) * bs / (long - short))
                 print(f"{name}: {rates[name][-1]:.1f} images/s", flush=True)
     median = {k: statistics.median(v) for k, v in rates.items()}
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "results.json", result)
-    md = ["# Segmenter training speed by precision and memory layout", "", f"Command: `{result['command']}`", "",
+    md = ["# Segmenter training speed by precision, memory layout and loader workers", "", f"Command: `{result['command']}`", "",
           f"U-Net/resnet18 at 128 px through `train_segmenter`, {args.steps - args.warmup} timed steps per measurement "
           f"(a {args.steps}-step run minus a {args.warmup}-step one), median of {args.repeats} interleaved repeats. "
           f"CPU: {result['machine']['cpu']}, {result['machine']['torch_threads']} torch threads, flags {', '.join(result['machine']['cpu_flags']) or 'none'}; "
