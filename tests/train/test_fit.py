@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 
 import lightning.pytorch as pl
@@ -15,6 +16,7 @@ from dermkit.errors import ConfigError, DataError
 from dermkit.models import load_classifier
 from dermkit.predict import MissingMetadataWarning, predict
 from dermkit.train import TrainConfig, fit
+from dermkit.train.fit import quiet_lightning
 
 
 def test_fit_writes_a_loadable_run_and_predict_reads_it(lesion_cases, tmp_path, fast):
@@ -127,10 +129,6 @@ def test_yaml_config_and_overrides(tmp_path):
 
 
 def test_quiet_lightning_hides_lightnings_banners_and_then_restores_them():
-    import logging
-
-    from dermkit.train.fit import quiet_lightning
-
     seen: list[str] = []
 
     class Collect(logging.Handler):

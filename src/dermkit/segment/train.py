@@ -142,7 +142,6 @@ def train_segmenter(
     last = ckpt_dir / "last.ckpt"
     if resume and not last.is_file():
         raise DataError(f"cannot resume: {last} not found")
-    started = time.monotonic()
     with quiet_lightning():
         trainer = pl.Trainer(
             default_root_dir=str(out),
@@ -160,6 +159,7 @@ def train_segmenter(
             num_sanity_val_steps=0,
             log_every_n_steps=10,
         )
+        started = time.monotonic()
         trainer.fit(module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
     config = segmenter_config(
         arch, encoder,

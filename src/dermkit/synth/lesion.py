@@ -199,6 +199,11 @@ class _Canvas:
         """Granular fine-scale variation (zero mean, unit std), for pigment that is never perfectly smooth."""
         return self.noise(scale * self.px * 4, 2)
 
+    def erythema(self, scale: float, low: float, high: float) -> None:
+        """Mottled redness over the whole lesion: haemoglobin of a random strength in [low, high), varying by half."""
+        mottle = self.noise(max(scale, 3.0), 3).clip(-1.5, 1.5)
+        self.blood(self.rng.uniform(low, high) * self.inside * (1.0 + 0.5 * mottle))
+
     def pigment(self, density: np.ndarray, colours: tuple[str, ...] = ()) -> None:
         """Add melanin (Beer-Lambert): ~1 light brown, ~2.5 dark brown, >4 black."""
         self.img *= np.exp(-np.maximum(density, 0.0)[..., None] * K_LESION_MELANIN)
@@ -332,8 +337,7 @@ def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     # A translucent pink-red plaque: mottled erythema (haemoglobin) that the mask encloses whole,
     # under a milky sheen; vessels, nests and dots are small details on it, often out of focus.
-    mottle = cv.noise(max(r / 3, 3.0), 3).clip(-1.5, 1.5)
-    cv.blood(rng.uniform(0.3, 0.8) * inside * (1.0 + 0.5 * mottle))
+    cv.erythema(r / 3, 0.3, 0.8)
     cv.paint("pink", inside * (0.6 + 0.3 * cv.noise(r, 2).clip(-1, 1)), strength=0.2)
     cv.paint("white", blur(cv.blob(inside, scale=r * 0.6, threshold=0.5), 2.0), strength=0.2)
     cv.structures.add("translucent")
@@ -425,8 +429,7 @@ def _akiec(cv: _Canvas, darkness: float, variegation: float, style: str) -> None
     rng, r, inside, rn = cv.rng, cv.shape.radius_px, cv.inside, cv.shape.rnorm
     # Patchy erythema (strawberry pattern): a faint, broken red pseudo-network around pale
     # follicles on mottled redness, rough white scale in patches, often some light brown pigment.
-    mottle = cv.noise(max(r / 4, 3.0), 3).clip(-1.5, 1.5)
-    cv.blood(rng.uniform(0.4, 1.0) * inside * (1.0 + 0.5 * mottle))
+    cv.erythema(r / 4, 0.4, 1.0)
     cv.paint("pink", inside, strength=0.25)
     patchy = np.clip(0.5 + cv.noise(r / 2, 2), 0, 1)
     net = blur(cv.network(cell=max(3.0, r / rng.uniform(6, 12)), width=1.0, jitter=1.0), 0.8)
