@@ -126,11 +126,11 @@ def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=No
     )
 
 
-def per_skin_tone(run: Path, toned: pd.DataFrame, out: Path, tta: bool = False) -> dict:
+def per_skin_tone(run: Path, toned: pd.DataFrame, out: Path, tta: bool = False, adapt_bn: bool = False) -> dict:
     """Predict and score ``toned`` (cases with measured skin tone) with the saved run, overall and by skin tone."""
     from dermkit.segment import evaluate_masks, predict_masks
 
-    table = predict_masks(run, toned, out, tta=tta, progress=False)
+    table = predict_masks(run, toned, out, tta=tta, adapt_bn=adapt_bn, batch_size=16, progress=False)
     # an ITA flagged unreliable (too little skin, or a blue/grey cast) gets a group of its own
     table["tone_group"] = table["skin_tone"].astype(object).where(table["tone_reliable"].fillna(False).astype(bool), "unreliable")
     table["lesion_size"] = [lesion_size_group(p) for p in table["mask_path"]]
@@ -157,28 +157,31 @@ def mixed_synthetic(args, out: Path) -> pd.DataFrame:
                     progress=False, class_weights={d: 1.0 for d in DIAGNOSIS_PATTERNS})
 
 
-def score_best_run(out: Path, toned: dict[str, pd.DataFrame], tta: bool = False) -> dict:
+def score_best_run(out: Path, toned: dict[str, pd.DataFrame], tta: bool = False, adapt_bn: bool = False) -> dict:
     """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix.
 
     The HAM10000 subset holds up to 150 images per class, so its mean over-weights the rare
     classes; reweighting to HAM10000's published counts gives the score at its own mix.
-    ``tta`` predicts with test-time augmentation (the eight flips / rotations of each image).
+    ``tta`` predicts with test-time augmentation (the eight flips / rotations of each image);
+    ``adapt_bn`` re-estimates the BatchNorm statistics on each test set's own images first (AdaBN).
     """
     from dermkit.datasets.ham10000 import CLASS_COUNTS
 
-    folder = out / ("best_predictions_tta" if tta else "best_predictions")
-    by_set = {name: per_skin_tone(out / "run", table, folder / name, tta) for name, table in toned.items()}
+    folder = out / ("best_predictions" + ("_adapt_bn" if adapt_bn else "") + ("_tta" if tta else ""))
+    by_set = {name: per_skin_tone(out / "run", table, folder / name, tta, adapt_bn) for name, table in toned.items()}
     return {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], CLASS_COUNTS)}
 
 
-def rescore_best_run(results: dict, out: Path, tests: dict[str, pd.DataFrame], tta: bool, command: str) -> None:
-    """Score the saved ``OUT/run`` into ``results["best"]`` (skin tones measured once), with TTA as well if ``tta``."""
+def rescore_best_run(results: dict, out: Path, tests: dict[str, pd.DataFrame], tta: bool, adapt_bn: bool, command: str) -> None:
+    """Score the saved ``OUT/run`` into ``results["best"]`` (skin tones measured once), with TTA as well if
+    ``tta``, and with the BatchNorm statistics adapted to each test set (and TTA) if ``adapt_bn``."""
     from dermkit.imaging.batch import measure_cases
 
     toned = {name: measure_cases(table, workers=1, progress=False) for name, table in tests.items()}
     results["best"].update(score_best_run(out, toned))
-    if tta:
-        results["best"]["tta"] = {**score_best_run(out, toned, tta=True), "command": command}
+    for key, on in (("tta", tta), ("adapt_bn", adapt_bn), ("adapt_bn_tta", adapt_bn and tta)):
+        if on:
+            results["best"][key] = {**score_best_run(out, toned, tta=key.endswith("tta"), adapt_bn=key.startswith("adapt_bn")), "command": command}
 
 
 def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
@@ -283,8 +286,9 @@ def markdown(results: dict) -> str:
         if "ham10000_at_ham_class_mix" in best:
             lines += ["", f"The HAM10000 subset holds up to 150 images per class; reweighted to HAM10000's own class mix "
                       f"(two thirds nevi) its thresholded Jaccard is {best['ham10000_at_ham_class_mix']:.3f}."]
-    if "tta" in best:
-        lines += tta_lines(best)
+    for key in COMPARISONS:
+        if key in best:
+            lines += comparison_lines(best, key)
     if "threshold_sweep" in best:
         lines += threshold_lines(best["threshold_sweep"])
     if "synth_to_real" in results:
@@ -300,18 +304,26 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tta_lines(best: dict) -> list[str]:
-    """Markdown comparing the best run without and with test-time augmentation."""
-    plain, tta = best["by_skin_tone"], best["tta"]["by_skin_tone"]
-    lines = ["", "## Best run with test-time augmentation (mean of the 8 flips / rotations of each image)", "",
-             f"Command: `{best['tta']['command']}`", "",
-             "| test set | group | n | thresholded Jaccard | with TTA | Dice | with TTA |", "|---|---|---|---|---|---|---|"]
-    for s, summ in tta.items():
+COMPARISONS = {  # key in results["best"]: (what it is compared with, the title of its table)
+    "tta": (None, "test-time augmentation (mean of the 8 flips / rotations of each image)"),
+    "adapt_bn": (None, "BatchNorm statistics adapted to each test set's images (AdaBN, no labels)"),
+    "adapt_bn_tta": ("tta", "BatchNorm statistics adapted and test-time augmentation, against TTA alone"),
+}
+
+
+def comparison_lines(best: dict, key: str) -> list[str]:
+    """Markdown comparing the best run's scores with those of its ``key`` scoring (see :data:`COMPARISONS`)."""
+    base_key, title = COMPARISONS[key]
+    base = best[base_key] if base_key else best
+    plain, other = base["by_skin_tone"], best[key]["by_skin_tone"]
+    lines = ["", f"## Best run with {title}", "", f"Command: `{best[key]['command']}`", "",
+             f"| test set | group | n | thresholded Jaccard | {key} | Dice | {key} |", "|---|---|---|---|---|---|---|"]
+    for s, summ in other.items():
         groups = [("all", summ["overall"], plain[s]["overall"])]
         groups += [(g, m, plain[s]["by"]["diagnosis"][g]) for g, m in summ["by"].get("diagnosis", {}).items() if g != "<none>"]
         for g, m, p in groups:
             lines.append(f"| {s} | {g} | {m['n']} | {p['thresholded_jaccard']:.3f} | {m['thresholded_jaccard']:.3f} | {p['dice']:.3f} | {m['dice']:.3f} |")
-    lines += ["", f"HAM10000 at its own class mix: {best['ham10000_at_ham_class_mix']:.3f} without, {best['tta']['ham10000_at_ham_class_mix']:.3f} with TTA."]
+    lines += ["", f"HAM10000 at its own class mix: {base['ham10000_at_ham_class_mix']:.3f} without, {best[key]['ham10000_at_ham_class_mix']:.3f} with {key}."]
     return lines
 
 
@@ -354,9 +366,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     only = parser.add_mutually_exclusive_group()  # modes that redo one part of a saved benchmark
     only.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
-    only.add_argument("--rescore-only", "--skin-tone-only", action="store_true", help="Only redo the scoring of the saved OUT/run by skin tone and diagnosis, and at HAM10000's class mix (OUT/results.json must exist); with --tta, also its TTA scoring. --skin-tone-only is its older name.")
+    only.add_argument("--rescore-only", "--skin-tone-only", action="store_true", help="Only redo the scoring of the saved OUT/run by skin tone and diagnosis, and at HAM10000's class mix (OUT/results.json must exist); with --tta and --adapt-bn, also those scorings. --skin-tone-only is its older name.")
     only.add_argument("--threshold-sweep", action="store_true", help=f"Only score the saved OUT/run at the probability thresholds {', '.join(map(str, THRESHOLDS))} on every test set (OUT/results.json must exist).")
     parser.add_argument("--tta", action="store_true", help="Also score the best run with test-time augmentation (8 flips/rotations per image; 8x the inference time).")
+    parser.add_argument("--adapt-bn", action="store_true", help="Also score the best run with its BatchNorm statistics re-estimated on each test set's images (AdaBN; no labels), and with TTA too under --tta.")
     args = parser.parse_args(argv)
     saved: dict = {}  # OUT/results.json of an earlier full run, which the rescoring modes extend
     if args.rescore_only or args.synth_only or args.threshold_sweep:
@@ -384,7 +397,7 @@ def main(argv: list[str] | None = None) -> dict:
     command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
     if args.rescore_only:
-        rescore_best_run(saved, out, tests, args.tta, command)
+        rescore_best_run(saved, out, tests, args.tta, args.adapt_bn, command)
         return write_results(saved, out)
     if args.threshold_sweep:
         saved["best"]["threshold_sweep"] = threshold_sweep(out, tests, command)
@@ -428,7 +441,7 @@ def main(argv: list[str] | None = None) -> dict:
         shutil.rmtree(out / "run")
     save_segmenter(model, config, out / "run")
     results["best"] = {"preprocessing": pre, "postprocessing": post, "isic2018_heldout_thresholded_jaccard": best[0][0]}
-    rescore_best_run(results, out, tests, args.tta, command)
+    rescore_best_run(results, out, tests, args.tta, args.adapt_bn, command)
     write_json(out / "results.json", results)
     if not args.no_synth:
         results["synth_to_real"] = synth_to_real(args, out, minutes, real_sets(train_cases, tests, args), synth_augment)

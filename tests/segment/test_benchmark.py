@@ -95,3 +95,8 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
         assert list(by_t) == ["0.2", "0.3", "0.4", "0.5", "0.6"]
         assert by_t["0.5"] == pytest.approx(saved["ablation"]["none"][best["postprocessing"]][name]["thresholded_jaccard"])
     assert "## Best run by probability threshold" in (tmp_path / "results.md").read_text()
+    rescored = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--limit", "6", "--rescore-only", "--adapt-bn"])["best"]
+    assert rescored["adapt_bn"]["by_skin_tone"]["ham10000"]["overall"]["n"] == 6 and "adapt_bn_tta" not in rescored
+    assert rescored["threshold_sweep"] == swept["best"]["threshold_sweep"]  # rescoring keeps the other parts
+    assert len(list((tmp_path / "best_predictions_adapt_bn" / "isic2017_unseen" / "masks").glob("*.png"))) == 6
+    assert "## Best run with BatchNorm statistics adapted to each test set's images" in (tmp_path / "results.md").read_text()

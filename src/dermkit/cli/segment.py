@@ -83,6 +83,11 @@ def predict_cmd(
     batch_size: int = typer.Option(8),
     device: str = typer.Option("cpu", help="torch device (cpu, cuda)."),
     tta: bool = typer.Option(False, "--tta", help="Average the probability over the 8 flips/rotations of each image (8x slower)."),
+    adapt_bn: bool = typer.Option(
+        False, "--adapt-bn",
+        help="First re-estimate the model's BatchNorm statistics on these images (AdaBN: adapts to a new camera or clinic "
+        "without labels; use a table of a few dozen or more images from one source).",
+    ),
 ) -> None:
     """Segment every image of a case table; masks are uint8 {0,255} PNGs of each image's size."""
     import dataclasses
@@ -91,7 +96,7 @@ def predict_cmd(
 
     seg = Segmenter.load(run, device, tta)
     changes = {k: v for k, v in dict(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius).items() if v is not None}
-    table = predict_masks(seg, cases, out, postprocessing=dataclasses.replace(seg.postprocessing, **changes), batch_size=batch_size)
+    table = predict_masks(seg, cases, out, postprocessing=dataclasses.replace(seg.postprocessing, **changes), batch_size=batch_size, adapt_bn=adapt_bn)
     Console().print(f"[green]wrote[/] {len(table)} masks to {out / 'masks'} and {out / 'cases.parquet'}")
 
 

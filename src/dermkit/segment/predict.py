@@ -4,7 +4,9 @@ For each case the image is pre-processed as at training time, resized to the mod
 size, segmented in batches, and the lesion probability is resized back to the image's own size
 before post-processing, so every mask has its image's size. Test-time augmentation (``tta=True``)
 averages the probability over the eight flips and 90-degree rotations of each image, each mapped
-back to the image's frame (8x the inference time). Masks are written as
+back to the image's frame (8x the inference time). ``adapt_bn=True`` first re-estimates the
+model's BatchNorm statistics on the images to segment (AdaBN test-time adaptation to a new
+source; one extra forward pass, no labels used). Masks are written as
 ``out_dir/masks/<case_id>.png`` (uint8 {0, 255}) and the table, with ``mask_pred_path``, as
 ``out_dir/cases.parquet``. Masks already written are complete (atomic writes), so an
 interrupted run leaves only whole files.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -80,6 +82,52 @@ class Segmenter:
         probs = prob[:, 0].cpu().numpy()
         return [cv2.resize(p, (im.shape[1], im.shape[0]), interpolation=cv2.INTER_LINEAR) for p, im in zip(probs, images)]
 
+    def adapt_batchnorm(self, images: Iterable[np.ndarray], batch_size: int = 16) -> int:
+        """Re-estimate every BatchNorm layer's statistics on unlabelled images of a new source (AdaBN).
+
+        The running means and variances saved at training time describe the training images'
+        features; images from another camera or clinic shift them. This replaces them, in place,
+        with the average batch statistics of ``images`` (RGB uint8, pre-processed and resized
+        as for prediction; any iterable, read lazily) in batches of ``batch_size``, through
+        :func:`torch.optim.swa_utils.update_bn`. The weights are untouched; load the run again
+        to undo. A few dozen images of the new source give stable statistics. Returns the
+        number of images seen.
+
+        Raises:
+            ConfigError: the model has no BatchNorm layers, or ``images`` is empty.
+
+        Example:
+            >>> seg = Segmenter.load("runs/seg")  # doctest: +SKIP
+            >>> seg.adapt_batchnorm(new_clinic_images)  # doctest: +SKIP
+            48
+        """
+        from torch.optim.swa_utils import update_bn
+
+        from dermkit.errors import ConfigError
+
+        if not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
+            raise ConfigError("adapt_batchnorm: the model has no BatchNorm layers to adapt")
+        stream = iter(images)
+        first = next(stream, None)
+        if first is None:  # checked before update_bn resets the statistics
+            raise ConfigError("adapt_batchnorm: no images to adapt the BatchNorm statistics on")
+        seen = 0
+
+        def batches() -> Iterator[torch.Tensor]:
+            nonlocal seen
+            chunk = [first]
+            for image in stream:
+                if len(chunk) == batch_size:
+                    seen += len(chunk)
+                    yield self._batch(chunk)
+                    chunk = []
+                chunk.append(image)
+            seen += len(chunk)
+            yield self._batch(chunk)
+
+        update_bn(batches(), self.model)
+        return seen
+
     def predict(self, images: list[np.ndarray], postprocessing: Postprocessing | None = None) -> list[np.ndarray]:
         """Bool lesion masks of the images' sizes, post-processed (default: the run's settings)."""
         settings = postprocessing or self.postprocessing
@@ -102,13 +150,16 @@ def predict_masks(
     batch_size: int = 8,
     device: str = "cpu",
     tta: bool = False,
+    adapt_bn: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Segment every case's image; write ``out_dir/masks/<case_id>.png`` and ``out_dir/cases.parquet``.
 
     Returns the case table with ``mask_pred_path`` (absolute paths, as saved).
     ``postprocessing`` overrides the run's settings; ``tta`` averages over the eight dihedral
-    views of each image (a loaded :class:`Segmenter` keeps its own setting).
+    views of each image (a loaded :class:`Segmenter` keeps its own setting). ``adapt_bn`` first
+    re-estimates the BatchNorm statistics on all the table's images
+    (:meth:`Segmenter.adapt_batchnorm`; a :class:`Segmenter` passed in is changed in place).
 
     Example:
         >>> predict_masks("runs/seg", cases, "out", postprocessing=Postprocessing(fill_holes=False))  # doctest: +SKIP
@@ -123,6 +174,10 @@ def predict_masks(
     out = Path(out_dir)
     (out / "masks").mkdir(parents=True, exist_ok=True)
     paths = [out / "masks" / f"{cid}.png" for cid in table["case_id"]]
+    if adapt_bn:
+        from dermkit.io import read_image
+
+        seg.adapt_batchnorm((read_image(p) for p in table["image_path"]), batch_size=batch_size)
     with Progress(disable=not progress) as bar:
         task = bar.add_task("segmenting", total=len(table))
         for start, images in _batches(list(table["image_path"]), batch_size):
