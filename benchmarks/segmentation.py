@@ -269,12 +269,11 @@ def markdown(results: dict) -> str:
         for s, summ in best["by_skin_tone"].items():
             for g, m in [("all", summ["overall"])] + list(summ["by"].get("tone_group", {}).items()):
                 lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} | {m['hd95_median']:.1f} |")
-        lines += ["", "## Best run by diagnosis", "", "| test set | diagnosis | n | thresholded Jaccard | Jaccard | Dice |", "|---|---|---|---|---|---|"]
-        for s, summ in best["by_skin_tone"].items():
-            for g, m in summ["by"].get("diagnosis", {}).items():
-                if g == "<none>":  # ISIC 2018 task 1 publishes no diagnoses
-                    continue
-                lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |")
+        by_diagnosis = [f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |"
+                        for s, summ in best["by_skin_tone"].items() for g, m in summ["by"].get("diagnosis", {}).items()
+                        if g != "<none>"]  # ISIC 2018 task 1 publishes no diagnoses
+        if by_diagnosis:  # results of runs before the per-diagnosis scoring have none
+            lines += ["", "## Best run by diagnosis", "", "| test set | diagnosis | n | thresholded Jaccard | Jaccard | Dice |", "|---|---|---|---|---|---|", *by_diagnosis]
         if any("lesion_size" in summ["by"] for summ in best["by_skin_tone"].values()):
             lines += ["", "## Best run by lesion size (the true mask's share of the image)", "", "| test set | lesion size | n | thresholded Jaccard | Jaccard | Dice |", "|---|---|---|---|---|---|"]
             for s, summ in best["by_skin_tone"].items():
@@ -304,26 +303,26 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-COMPARISONS = {  # key in results["best"]: (what it is compared with, the title of its table)
-    "tta": (None, "test-time augmentation (mean of the 8 flips / rotations of each image)"),
-    "adapt_bn": (None, "BatchNorm statistics adapted to each test set's images (AdaBN, no labels)"),
-    "adapt_bn_tta": ("tta", "BatchNorm statistics adapted and test-time augmentation, against TTA alone"),
+COMPARISONS = {  # key in results["best"]: (what it is compared with, the title of its table, its column label)
+    "tta": (None, "test-time augmentation (mean of the 8 flips / rotations of each image)", "TTA"),
+    "adapt_bn": (None, "BatchNorm statistics adapted to each test set's images (AdaBN, no labels)", "AdaBN"),
+    "adapt_bn_tta": ("tta", "BatchNorm statistics adapted and test-time augmentation, against TTA alone", "AdaBN + TTA"),
 }
 
 
 def comparison_lines(best: dict, key: str) -> list[str]:
     """Markdown comparing the best run's scores with those of its ``key`` scoring (see :data:`COMPARISONS`)."""
-    base_key, title = COMPARISONS[key]
+    base_key, title, label = COMPARISONS[key]
     base = best[base_key] if base_key else best
     plain, other = base["by_skin_tone"], best[key]["by_skin_tone"]
     lines = ["", f"## Best run with {title}", "", f"Command: `{best[key]['command']}`", "",
-             f"| test set | group | n | thresholded Jaccard | {key} | Dice | {key} |", "|---|---|---|---|---|---|---|"]
+             f"| test set | group | n | thresholded Jaccard | with {label} | Dice | with {label} |", "|---|---|---|---|---|---|---|"]
     for s, summ in other.items():
         groups = [("all", summ["overall"], plain[s]["overall"])]
         groups += [(g, m, plain[s]["by"]["diagnosis"][g]) for g, m in summ["by"].get("diagnosis", {}).items() if g != "<none>"]
         for g, m, p in groups:
             lines.append(f"| {s} | {g} | {m['n']} | {p['thresholded_jaccard']:.3f} | {m['thresholded_jaccard']:.3f} | {p['dice']:.3f} | {m['dice']:.3f} |")
-    lines += ["", f"HAM10000 at its own class mix: {base['ham10000_at_ham_class_mix']:.3f} without, {best[key]['ham10000_at_ham_class_mix']:.3f} with {key}."]
+    lines += ["", f"HAM10000 at its own class mix: {base['ham10000_at_ham_class_mix']:.3f} without, {best[key]['ham10000_at_ham_class_mix']:.3f} with {label}."]
     return lines
 
 
