@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -108,25 +109,19 @@ class Segmenter:
         if not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
             raise ConfigError("adapt_batchnorm: the model has no BatchNorm layers to adapt")
         stream = iter(images)
-        first = next(stream, None)
+        chunks = iter(lambda: list(itertools.islice(stream, batch_size)), [])  # lists of batch_size, until empty
+        first = next(chunks, None)
         if first is None:  # checked before update_bn resets the statistics
             raise ConfigError("adapt_batchnorm: no images to adapt the BatchNorm statistics on")
-        seen = 0
+        sizes: list[int] = []
 
         def batches() -> Iterator[torch.Tensor]:
-            nonlocal seen
-            chunk = [first]
-            for image in stream:
-                if len(chunk) == batch_size:
-                    seen += len(chunk)
-                    yield self._batch(chunk)
-                    chunk = []
-                chunk.append(image)
-            seen += len(chunk)
-            yield self._batch(chunk)
+            for chunk in itertools.chain([first], chunks):
+                sizes.append(len(chunk))
+                yield self._batch(chunk)
 
         update_bn(batches(), self.model)
-        return seen
+        return sum(sizes)
 
     def predict(self, images: list[np.ndarray], postprocessing: Postprocessing | None = None) -> list[np.ndarray]:
         """Bool lesion masks of the images' sizes, post-processed (default: the run's settings)."""
