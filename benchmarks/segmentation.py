@@ -120,22 +120,26 @@ def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=No
 
     return train_segmenter(
         cases, out, extra_train=extra, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
-        epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, lovasz_weight=args.lovasz_weight, augment=augment,
+        epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, lovasz_weight=args.lovasz_weight, boundary_weight=args.boundary_weight, augment=augment,
         precision=args.precision, channels_last=args.channels_last, ema=args.ema,
         preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, progress=False,
     )
 
 
-def per_skin_tone(run: Path, toned: pd.DataFrame, out: Path, tta: bool = False, adapt_bn: bool = False) -> dict:
-    """Predict and score ``toned`` (cases with measured skin tone) with the saved run, overall and by skin tone."""
+def per_skin_tone(run: Path, toned: pd.DataFrame, out: Path, tta: bool = False, adapt_bn: bool = False) -> tuple[dict, pd.DataFrame]:
+    """Predict and score ``toned`` (cases with measured skin tone) with the saved run, overall and by skin tone.
+
+    Returns the summary and the per-image scores (``case_id``, ``diagnosis``, ``thresholded_jaccard``),
+    which paired comparisons between two scorings of the same images need.
+    """
     from dermkit.segment import evaluate_masks, predict_masks
 
     table = predict_masks(run, toned, out, tta=tta, adapt_bn=adapt_bn, batch_size=16, progress=False)
     # an ITA flagged unreliable (too little skin, or a blue/grey cast) gets a group of its own
     table["tone_group"] = table["skin_tone"].astype(object).where(table["tone_reliable"].fillna(False).astype(bool), "unreliable")
     table["lesion_size"] = [lesion_size_group(p) for p in table["mask_path"]]
-    _, summary = evaluate_masks(table, by=("tone_group", "diagnosis", "lesion_size"))
-    return summary
+    per_image, summary = evaluate_masks(table, by=("tone_group", "diagnosis", "lesion_size"))
+    return summary, per_image[["case_id", "diagnosis", "thresholded_jaccard"]]
 
 
 def lesion_size_group(mask_path: str) -> str:
@@ -157,8 +161,9 @@ def mixed_synthetic(args, out: Path) -> pd.DataFrame:
                     progress=False, class_weights={d: 1.0 for d in DIAGNOSIS_PATTERNS})
 
 
-def score_best_run(out: Path, toned: dict[str, pd.DataFrame], tta: bool = False, adapt_bn: bool = False) -> dict:
-    """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix.
+def score_best_run(out: Path, toned: dict[str, pd.DataFrame], tta: bool = False, adapt_bn: bool = False) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The saved ``OUT/run`` per test set by skin tone and diagnosis, and HAM10000 at its own class mix;
+    with the per-image scores of each test set (see :func:`per_skin_tone`).
 
     The HAM10000 subset holds up to 150 images per class, so its mean over-weights the rare
     classes; reweighting to HAM10000's published counts gives the score at its own mix.
@@ -168,20 +173,45 @@ def score_best_run(out: Path, toned: dict[str, pd.DataFrame], tta: bool = False,
     from dermkit.datasets.ham10000 import CLASS_COUNTS
 
     folder = out / ("best_predictions" + ("_adapt_bn" if adapt_bn else "") + ("_tta" if tta else ""))
-    by_set = {name: per_skin_tone(out / "run", table, folder / name, tta, adapt_bn) for name, table in toned.items()}
-    return {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], CLASS_COUNTS)}
+    scored = {name: per_skin_tone(out / "run", table, folder / name, tta, adapt_bn) for name, table in toned.items()}
+    by_set = {name: summary for name, (summary, _) in scored.items()}
+    result = {"by_skin_tone": by_set, "ham10000_at_ham_class_mix": prevalence_weighted(by_set["ham10000"], CLASS_COUNTS)}
+    return result, {name: per_image for name, (_, per_image) in scored.items()}
+
+
+def paired_differences(base: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame]) -> dict:
+    """Mean per-image difference in thresholded Jaccard (``other`` minus ``base``) with its paired 95%
+    bootstrap interval, per test set, overall (``all``) and per diagnosis.
+
+    Both scorings saw the same images, so the interval of the mean difference is much narrower
+    than the overlap of the two scores' own intervals suggests.
+    """
+    from dermkit.evaluate.segmentation import mean_ci
+
+    out = {}
+    for name, b in base.items():
+        both = b.merge(other[name], on=["case_id", "diagnosis"], suffixes=("_base", "_other"), validate="one_to_one")
+        both["difference"] = both["thresholded_jaccard_other"] - both["thresholded_jaccard_base"]
+        groups = [("all", both)] + [(str(g), part) for g, part in both.groupby("diagnosis", sort=True) if str(g) != "<none>"]
+        out[name] = {g: {"difference": float(part["difference"].mean()), "ci": list(mean_ci(part["difference"]))} for g, part in groups}
+    return out
 
 
 def rescore_best_run(results: dict, out: Path, tests: dict[str, pd.DataFrame], tta: bool, adapt_bn: bool, command: str) -> None:
     """Score the saved ``OUT/run`` into ``results["best"]`` (skin tones measured once), with TTA as well if
-    ``tta``, and with the BatchNorm statistics adapted to each test set (and TTA) if ``adapt_bn``."""
+    ``tta``, and with the BatchNorm statistics adapted to each test set (and TTA) if ``adapt_bn``; each
+    of those scorings also gets its paired difference from the scoring :data:`COMPARISONS` names."""
     from dermkit.imaging.batch import measure_cases
 
     toned = {name: measure_cases(table, workers=1, progress=False) for name, table in tests.items()}
-    results["best"].update(score_best_run(out, toned))
+    plain, per_image = score_best_run(out, toned)
+    results["best"].update(plain)
+    per_image_of = {None: per_image}
     for key, on in (("tta", tta), ("adapt_bn", adapt_bn), ("adapt_bn_tta", adapt_bn and tta)):
         if on:
-            results["best"][key] = {**score_best_run(out, toned, tta=key.endswith("tta"), adapt_bn=key.startswith("adapt_bn")), "command": command}
+            scored, per_image_of[key] = score_best_run(out, toned, tta=key.endswith("tta"), adapt_bn=key.startswith("adapt_bn"))
+            difference = paired_differences(per_image_of[COMPARISONS[key][0]], per_image_of[key])
+            results["best"][key] = {**scored, "difference": difference, "command": command}
 
 
 def prevalence_weighted(summary: dict, counts: dict[str, int]) -> float:
@@ -252,7 +282,8 @@ def markdown(results: dict) -> str:
              f"{results['settings'].get('precision', '32-true')} precision{', channels-last' if results['settings'].get('channels_last') else ''}"
              f"{', EMA of the weights (decay %g)' % results['settings']['ema'] if results['settings'].get('ema') else ''}, "
              f"augmentation `{results['settings'].get('augment') or 'default'}`, "
-             f"loss Dice + BCE{' + %g x Lovász hinge' % results['settings']['lovasz_weight'] if results['settings'].get('lovasz_weight') else ''}, "
+             f"loss Dice + BCE{' + %g x Lovász hinge' % results['settings']['lovasz_weight'] if results['settings'].get('lovasz_weight') else ''}"
+             f"{' + %g x boundary loss' % results['settings']['boundary_weight'] if results['settings'].get('boundary_weight') else ''}, "
              f"{results['settings']['minutes_per_run']:.1f} CPU minutes per run on {results['settings']['n_train']} ISIC 2018 images"
              + (f" and {results['settings']['n_train_synthetic']} synthetic ones of all diagnoses" if results['settings'].get('n_train_synthetic') else "") + " "
              f"(training images seen per run: {', '.join(f'{k}: {v}' for k, v in results['images_seen'].items())}).", "",
@@ -265,10 +296,13 @@ def markdown(results: dict) -> str:
     best = results["best"]
     lines += ["", f"Best on the ISIC 2018 held-out part: pre-processing **{best['preprocessing']}**, post-processing **{best['postprocessing']}** (saved in `run/`).", ""]
     if "by_skin_tone" in best:
-        lines += ["## Best run by measured skin tone (ITA category; `unreliable`: too little skin or a blue/grey cast, b* < 3)", "", "| test set | group | n | thresholded Jaccard | Jaccard | Dice | HD95 median |", "|---|---|---|---|---|---|---|"]
+        lines += ["## Best run by measured skin tone (ITA category; `unreliable`: too little skin or a blue/grey cast, b* < 3)", "",
+                  *(["In brackets: the 95% bootstrap interval over the test set's images (it leaves out the spread between training runs).", ""]
+                    if "thresholded_jaccard_ci" in next(iter(best["by_skin_tone"].values()))["overall"] else []),
+                  "| test set | group | n | thresholded Jaccard | Jaccard | Dice | HD95 median |", "|---|---|---|---|---|---|---|"]
         for s, summ in best["by_skin_tone"].items():
             for g, m in [("all", summ["overall"])] + list(summ["by"].get("tone_group", {}).items()):
-                lines.append(f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} | {m['hd95_median']:.1f} |")
+                lines.append(f"| {s} | {g} | {m['n']} | {with_ci(m)} | {m['jaccard']:.3f} | {m['dice']:.3f} | {m['hd95_median']:.1f} |")
         by_diagnosis = [f"| {s} | {g} | {m['n']} | {m['thresholded_jaccard']:.3f} | {m['jaccard']:.3f} | {m['dice']:.3f} |"
                         for s, summ in best["by_skin_tone"].items() for g, m in summ["by"].get("diagnosis", {}).items()
                         if g != "<none>"]  # ISIC 2018 task 1 publishes no diagnoses
@@ -310,19 +344,34 @@ COMPARISONS = {  # key in results["best"]: (what it is compared with, the title 
 }
 
 
+def with_ci(summary: dict) -> str:
+    """A summary's thresholded Jaccard, followed by its 95% interval in brackets where it has one."""
+    lo, hi = summary.get("thresholded_jaccard_ci", (float("nan"),) * 2)
+    return f"{summary['thresholded_jaccard']:.3f}" + (f" [{lo:.2f}, {hi:.2f}]" if lo == lo else "")
+
+
 def comparison_lines(best: dict, key: str) -> list[str]:
-    """Markdown comparing the best run's scores with those of its ``key`` scoring (see :data:`COMPARISONS`)."""
+    """Markdown comparing the best run's scores with those of its ``key`` scoring (see :data:`COMPARISONS`),
+    with the paired difference and its 95% interval where the scoring recorded them."""
     base_key, title, label = COMPARISONS[key]
     base = best[base_key] if base_key else best
     plain, other = base["by_skin_tone"], best[key]["by_skin_tone"]
+    difference = best[key].get("difference")  # absent from results scored before paired differences
     lines = ["", f"## Best run with {title}", "", f"Command: `{best[key]['command']}`", "",
-             f"| test set | group | n | thresholded Jaccard | with {label} | Dice | with {label} |", "|---|---|---|---|---|---|---|"]
+             f"| test set | group | n | thresholded Jaccard | with {label} |" + (" difference [95% CI] |" if difference else "") + f" Dice | with {label} |",
+             "|---|---|---|---|---|" + ("---|" if difference else "") + "---|---|"]
     for s, summ in other.items():
         groups = [("all", summ["overall"], plain[s]["overall"])]
         groups += [(g, m, plain[s]["by"]["diagnosis"][g]) for g, m in summ["by"].get("diagnosis", {}).items() if g != "<none>"]
         for g, m, p in groups:
-            lines.append(f"| {s} | {g} | {m['n']} | {p['thresholded_jaccard']:.3f} | {m['thresholded_jaccard']:.3f} | {p['dice']:.3f} | {m['dice']:.3f} |")
+            cell = ""
+            if difference:
+                d = difference[s][g]
+                cell = f" {d['difference']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] |"
+            lines.append(f"| {s} | {g} | {m['n']} | {p['thresholded_jaccard']:.3f} | {m['thresholded_jaccard']:.3f} |{cell} {p['dice']:.3f} | {m['dice']:.3f} |")
     lines += ["", f"HAM10000 at its own class mix: {base['ham10000_at_ham_class_mix']:.3f} without, {best[key]['ham10000_at_ham_class_mix']:.3f} with {label}."]
+    if difference:
+        lines += ["", "Difference: the mean per-image change in thresholded Jaccard, with its paired 95% bootstrap interval over the images."]
     return lines
 
 
@@ -352,6 +401,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--lovasz-weight", type=float, default=0.0, help="Weight of the per-image Lovász hinge added to Dice + BCE in every run (0: off).")
+    parser.add_argument("--boundary-weight", type=float, default=0.0, help="Weight of the boundary loss (Kervadec et al.) added to Dice + BCE in every run (0: off).")
     parser.add_argument("--precision", default="32-true", help="Lightning precision of every run: bf16-mixed trains faster on CPUs with bf16 units (benchmarks/segmentation_train_speed.py).")
     parser.add_argument("--channels-last", action="store_true", help="Channels-last weights and batches (faster convolutions).")
     parser.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights in every run (e.g. 0.999; 0: off): the saved model is the average.")

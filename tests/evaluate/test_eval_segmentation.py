@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from dermkit.errors import DataError
-from dermkit.evaluate.segmentation import dice, hd95, jaccard, per_image, score_masks, thresholded_jaccard
+from dermkit.errors import ConfigError, DataError
+from dermkit.evaluate.segmentation import dice, hd95, jaccard, mean_ci, per_image, score_masks, thresholded_jaccard
 
 
 def box(shape, r0, r1, c0, c1):
@@ -97,3 +97,32 @@ def test_score_masks_table():
     assert table.loc["b", "dice"] == pytest.approx(0.75)
     assert table.loc["b", "hd95"] == pytest.approx(4.0)
     assert table["thresholded_jaccard"].mean() == pytest.approx(0.5)
+
+
+def test_mean_ci_matches_the_normal_approximation():
+    # 0/1 scores, p = 0.3, n = 500: standard error sqrt(0.21 / 500) = 0.0205, so about 0.3 +- 0.040
+    scores = np.array([1.0] * 150 + [0.0] * 350)
+    lo, hi = mean_ci(scores, n_resamples=4000)
+    assert lo == pytest.approx(0.3 - 1.96 * 0.0205, abs=0.006) and hi == pytest.approx(0.3 + 1.96 * 0.0205, abs=0.006)
+    assert mean_ci(scores, seed=3) == mean_ci(scores, seed=3) != mean_ci(scores, seed=4)
+    narrow = mean_ci(scores, confidence=0.5)
+    assert lo < narrow[0] < 0.3 < narrow[1] < hi
+
+
+def test_mean_ci_of_paired_differences():
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.4, 1.0, 200)
+    better = base + 0.02 + rng.normal(0, 0.01, 200)   # better on almost every image, by 0.02
+    lo, hi = mean_ci(better - base)
+    assert 0.0 < lo < 0.02 < hi < 0.025
+    # the unpaired intervals of the two means overlap: only the paired one shows the gain
+    assert mean_ci(better)[0] < mean_ci(base)[1]
+
+
+def test_mean_ci_degenerate_and_bad_input():
+    assert np.isnan(mean_ci([0.7])).all() and np.isnan(mean_ci([])).all()
+    assert mean_ci([0.8, 0.8, 0.8]) == (0.8, 0.8)
+    with pytest.raises(DataError, match="finite"):
+        mean_ci([0.5, float("nan")])
+    with pytest.raises(ConfigError, match="confidence"):
+        mean_ci([0.1, 0.2], confidence=95)

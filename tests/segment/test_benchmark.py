@@ -34,6 +34,31 @@ def test_lesion_size_group_bins_the_true_masks_share(tmp_path):
     assert groups == ["under 10%", "10-30%", "30-60%", "30-60%", "60% or more", "60% or more"]
 
 
+def test_paired_differences_and_their_table():
+    import pandas as pd
+
+    import segmentation as bench
+
+    ids = [f"c{i}" for i in range(6)]
+    diagnosis = ["bcc"] * 3 + ["nevus"] * 3
+    base = {"ham10000": pd.DataFrame({"case_id": ids, "diagnosis": diagnosis, "thresholded_jaccard": [0.0, 0.7, 0.8, 0.9, 0.9, 0.9]})}
+    # other order of rows: pairs are matched by case id; bcc gains 0.7, 0.1, 0.1 and the nevi lose 0.0, 0.0, 0.3
+    other = {"ham10000": pd.DataFrame({"case_id": ids[::-1], "diagnosis": diagnosis[::-1], "thresholded_jaccard": [0.6, 0.9, 0.9, 0.9, 0.8, 0.7]})}
+    diff = bench.paired_differences(base, other)["ham10000"]
+    assert diff["all"]["difference"] == pytest.approx(0.6 / 6) and diff["bcc"]["difference"] == pytest.approx(0.3)
+    assert diff["nevus"]["difference"] == pytest.approx(-0.1)
+    lo, hi = diff["bcc"]["ci"]
+    assert 0.1 - 1e-9 <= lo < 0.3 < hi <= 0.7 + 1e-9  # resampled means of three gains lie between the smallest and the largest
+    summary = {"overall": {"n": 6, "thresholded_jaccard": 0.7, "dice": 0.8}, "by": {"diagnosis": {
+        "bcc": {"n": 3, "thresholded_jaccard": 0.5, "dice": 0.7}, "nevus": {"n": 3, "thresholded_jaccard": 0.9, "dice": 0.9}}}}
+    best = {"by_skin_tone": {"ham10000": summary}, "ham10000_at_ham_class_mix": 0.8,
+            "tta": {"by_skin_tone": {"ham10000": summary}, "ham10000_at_ham_class_mix": 0.8, "command": "x", "difference": {"ham10000": diff}}}
+    lines = bench.comparison_lines(best, "tta")
+    assert f"| ham10000 | bcc | 3 | 0.500 | 0.500 | +0.300 [{lo:+.3f}, {hi:+.3f}] | 0.700 | 0.700 |" in lines
+    del best["tta"]["difference"]  # results scored before paired differences: no such column
+    assert not any("difference" in line for line in bench.comparison_lines(best, "tta"))
+
+
 @pytest.mark.parametrize(
     "argv,message",
     [
@@ -68,7 +93,7 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
 
     results = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--pre", "none", "--no-synth", "--limit", "6",
                           "--max-steps", "2", "--mix-synth", "7", "--image-size", "64", "--batch-size", "4", "--tta",
-                          "--augment", "{scale: [0.25, 1.0]}", "--lovasz-weight", "0.5", "--ema", "0.9"])
+                          "--augment", "{scale: [0.25, 1.0]}", "--lovasz-weight", "0.5", "--boundary-weight", "0.2", "--ema", "0.9"])
     assert results["settings"]["n_train"] == 24 and results["settings"]["n_train_synthetic"] == 7
     assert len(list((tmp_path / "mix_data" / "images").glob("*.png"))) == 7
     saved = json.loads((tmp_path / "results.json").read_text())
@@ -78,7 +103,8 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     assert "and 7 synthetic ones of all diagnoses" in md and "## Best run by diagnosis" in md
     assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["augment"] == {"scale": [0.25, 1.0]}
     assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["lovasz_weight"] == 0.5
-    assert "augmentation `{scale: [0.25, 1.0]}`, loss Dice + BCE + 0.5 x Lovász hinge" in md
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["training"]["boundary_weight"] == 0.2
+    assert "augmentation `{scale: [0.25, 1.0]}`, loss Dice + BCE + 0.5 x Lovász hinge + 0.2 x boundary loss" in md
     assert "EMA of the weights (decay 0.9)" in md and json.loads((tmp_path / "run" / "config.json").read_text())["training"]["ema"] == 0.9
     ham = saved["best"]["by_skin_tone"]["ham10000"]
     assert sum(g["n"] for g in ham["by"]["lesion_size"].values()) == ham["overall"]["n"] == 6
@@ -87,6 +113,9 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     assert {k: v["overall"]["n"] for k, v in tta["by_skin_tone"].items()} == {k: v["overall"]["n"] for k, v in saved["best"]["by_skin_tone"].items()}
     assert len(list((tmp_path / "best_predictions_tta" / "ham10000" / "masks").glob("*.png"))) == 6
     assert "## Best run with test-time augmentation" in md and "--tta" in tta["command"]
+    assert set(tta["difference"]["ham10000"]) == {"all"} | set(tta["by_skin_tone"]["ham10000"]["by"]["diagnosis"]) - {"<none>"}
+    lo, hi = ham["overall"]["thresholded_jaccard_ci"]
+    assert f"| ham10000 | all | 6 | {ham['overall']['thresholded_jaccard']:.3f} [{lo:.2f}, {hi:.2f}] |" in md
     swept = bench.main(["--out", str(tmp_path), "--data", str(shared_data), "--limit", "6", "--threshold-sweep"])
     sweep = swept["best"]["threshold_sweep"]["thresholded_jaccard"]
     best = saved["best"]

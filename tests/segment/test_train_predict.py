@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dermkit.errors import ConfigError, DataError
+from dermkit.evaluate.segmentation import mean_ci
 from dermkit.io import write_image
 from dermkit.models.segmenter import load_segmenter
 from dermkit.segment import Postprocessing, Segmenter, evaluate_masks, predict_masks, train_segmenter
@@ -23,6 +24,8 @@ def test_predict_writes_masks_of_each_images_size(tiny_run, ellipse_cases, tmp_p
         assert m.shape == (96, 128) and m.dtype == np.uint8 and set(np.unique(m)) <= {0, 255}
     _, summary = evaluate_masks(table)
     assert summary["by"]["skin_tone"]["light"]["n"] == 3 and summary["overall"]["n"] == 6
+    one = evaluate_masks(table.iloc[:1])[1]["overall"]
+    assert np.isnan(one["thresholded_jaccard_ci"]).all()  # one image: no interval
 
 
 @pytest.mark.slow
@@ -138,6 +141,8 @@ def test_evaluate_defined_handling(ellipse_cases, tmp_path):
     assert per_image["jaccard"].iloc[1] == 0.0 and np.isinf(per_image["hd95"].iloc[1])
     assert per_image["jaccard"].iloc[2] == 1.0
     assert summary["overall"]["n"] == 3
+    lo, hi = summary["overall"]["thresholded_jaccard_ci"]
+    assert (lo, hi) == mean_ci(per_image["thresholded_jaccard"]) and 0.0 <= lo < summary["overall"]["thresholded_jaccard"] < hi <= 1.0
     cases["mask_pred_path"] = str(tmp_path / "small.png")
     with pytest.raises(DataError, match="small.png is 10x10 but its image is 128x96"):
         evaluate_masks(cases)

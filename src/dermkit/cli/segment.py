@@ -111,12 +111,15 @@ def evaluate_cmd(
     from dermkit.segment import evaluate_masks
 
     per_image, summary = evaluate_masks(cases, pred_column=pred_column, by=tuple(by or ("skin_tone",)), progress=True)
-    table = Table(show_header=True)
-    for col in ("group", "n", "thresholded_jaccard", "jaccard", "dice", "hd95_median"):
-        table.add_column(col, justify="left" if col == "group" else "right")
+    table = Table(show_header=True, caption="tJ: thresholded Jaccard, the ISIC 2018 score (a Jaccard under 0.65 counts as 0), "
+                  "with its 95% bootstrap interval over the images; HD95: median 95th-percentile Hausdorff distance (px)")
+    for col in ("group", "n", "tJ", "tJ 95% CI", "Jaccard", "Dice", "HD95"):
+        table.add_column(col, justify="left" if col == "group" else "right", no_wrap=True)
     rows = [("overall", summary["overall"])] + [(f"{c}={g}", s) for c, groups in summary["by"].items() for g, s in groups.items()]
     for name, s in rows:
-        table.add_row(name, str(s["n"]), *(f"{s[k]:.4f}" for k in ("thresholded_jaccard", "jaccard", "dice")), f"{s['hd95_median']:.2f}")
+        lo, hi = s["thresholded_jaccard_ci"]
+        ci = f"{lo:.3f}-{hi:.3f}" if lo == lo else "-"  # nan (one image): no interval
+        table.add_row(name, str(s["n"]), *(f"{s[k]:.3f}" for k in ("thresholded_jaccard",)), ci, *(f"{s[k]:.3f}" for k in ("jaccard", "dice")), f"{s['hd95_median']:.1f}")
     Console().print(table)
     if out is not None:
         write_json(out / "segmentation_metrics.json", summary)

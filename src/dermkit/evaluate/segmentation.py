@@ -3,7 +3,8 @@
 ``jaccard``, ``dice`` and ``hd95`` score one predicted mask against its ground truth;
 ``thresholded_jaccard`` is the ISIC 2018 Task 1 score of a whole set (each image's Jaccard below
 0.65 counts as 0, then the mean); ``per_image`` applies any pair metric over a set and
-``score_masks`` gives a per-image table of all three.
+``score_masks`` gives a per-image table of all three; ``mean_ci`` bootstraps a confidence interval
+for the mean of per-image scores (or of paired per-image differences between two methods).
 
 Masks are bool arrays ``(H, W)`` (``True`` = lesion). Integer masks holding only {0, 1} or
 {0, 255} are accepted too; anything else (probabilities, labels) must be thresholded first.
@@ -219,3 +220,34 @@ def score_masks(
         index=pd.Index(ids, name="case_id"),
     )
     return table
+
+
+def mean_ci(scores: Sequence[float], confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of the mean of per-image ``scores`` (scipy's ``bootstrap``).
+
+    Resampling images shows how much a set's score depends on which images it happens to hold;
+    it does not include the spread between training runs. For two methods scored on the same
+    images, pass the per-image differences: the interval of their mean difference is paired.
+    The same ``seed`` gives the same interval; fewer than two scores give ``(nan, nan)``.
+
+    Example:
+        >>> lo, hi = mean_ci([0.0, 1.0] * 200)   # mean 0.5, standard error 0.025
+        >>> round(lo, 2), round(hi, 2)
+        (0.45, 0.55)
+    """
+    from scipy.stats import bootstrap
+
+    if not 0.0 < confidence < 1.0:
+        raise ConfigError(f"mean_ci: confidence must be in (0, 1), got {confidence}")
+    if n_resamples < 1:
+        raise ConfigError(f"mean_ci: n_resamples must be >= 1, got {n_resamples}")
+    values = np.asarray(scores, dtype=float)
+    if values.ndim != 1 or not np.isfinite(values).all():
+        raise DataError(f"mean_ci: scores must be a 1-D sequence of finite numbers, got shape {values.shape}")
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    if np.ptp(values) == 0:  # every resample has the same mean
+        return float(values[0]), float(values[0])
+    res = bootstrap((values,), np.mean, confidence_level=confidence, n_resamples=n_resamples, method="percentile",
+                    vectorized=True, rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)

@@ -34,7 +34,9 @@ def evaluate_masks(
     """Per-image scores and a summary ``{"overall": {...}, "by": {column: {group: {...}}}}``.
 
     Each summary holds ``n``, the means of ``jaccard``, ``thresholded_jaccard`` (the ISIC 2018
-    score) and ``dice``, and the median finite ``hd95``. Cases lacking either mask raise
+    score) and ``dice``, the median finite ``hd95``, and ``thresholded_jaccard_ci``: the seeded
+    95% bootstrap interval of the score over the images (``[nan, nan]`` for a single image), so a
+    small group's score reads with its uncertainty. Cases lacking either mask raise
     :class:`DataError` naming the first one.
 
     Example:
@@ -69,13 +71,16 @@ def evaluate_masks(
     return per_image, summary
 
 
-def _summarise(scores: pd.DataFrame) -> dict[str, float]:
+def _summarise(scores: pd.DataFrame) -> dict[str, Any]:
+    from dermkit.evaluate.segmentation import mean_ci
+
     hd = scores["hd95"].to_numpy()
     finite = hd[np.isfinite(hd)]
     return {
         "n": int(len(scores)),
         "jaccard": float(scores["jaccard"].mean()),
         "thresholded_jaccard": float(scores["thresholded_jaccard"].mean()),
+        "thresholded_jaccard_ci": list(mean_ci(scores["thresholded_jaccard"])),
         "dice": float(scores["dice"].mean()),
         "hd95_median": float(np.median(finite)) if len(finite) else float("nan"),
     }
