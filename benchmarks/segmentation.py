@@ -60,6 +60,7 @@ POST_VARIANTS = {
     "+ smoothing": dict(largest_component=False, fill_holes=False, smooth_radius=SMOOTH),
     "all": dict(largest_component=True, fill_holes=True, smooth_radius=SMOOTH),
 }
+BASELINE_POST = "threshold only"  # the post-processing variant the others are compared with, image by image
 
 
 def load_sets(data: Path, seed: int, limit: int | None, eval_limit: int | None = None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -86,9 +87,13 @@ def load_sets(data: Path, seed: int, limit: int | None, eval_limit: int | None =
     return train.assign(split="train"), tests
 
 
-def score(seg, cases: pd.DataFrame, variants: dict[str, dict]) -> dict[str, dict[str, float]]:
-    """Mean Jaccard / thresholded Jaccard / Dice of every post-processing variant (one forward pass per image)."""
-    from dermkit.evaluate.segmentation import ISIC2018_JACCARD_THRESHOLD, dice, jaccard
+def score(seg, cases: pd.DataFrame, variants: dict[str, dict], baseline: str | None = None) -> dict[str, dict]:
+    """Mean Jaccard / thresholded Jaccard / Dice of every post-processing variant (one forward pass per image).
+
+    With a ``baseline`` variant, every other variant also gets ``difference``: its mean per-image
+    change in thresholded Jaccard from the baseline, with the paired 95% bootstrap interval.
+    """
+    from dermkit.evaluate.segmentation import ISIC2018_JACCARD_THRESHOLD, dice, jaccard, mean_ci
     from dermkit.io import read_image, read_mask
     from dermkit.segment import postprocess
 
@@ -103,15 +108,19 @@ def score(seg, cases: pd.DataFrame, variants: dict[str, dict]) -> dict[str, dict
             for k, s in settings.items():
                 pred = postprocess(prob, s)
                 rows[k].append((jaccard(pred, truth), dice(pred, truth)))
+    arrays = {k: np.array(vals) for k, vals in rows.items()}  # per image: Jaccard, Dice
+    thresholded = {k: np.where(arr[:, 0] < ISIC2018_JACCARD_THRESHOLD, 0.0, arr[:, 0]) for k, arr in arrays.items()}
     out = {}
-    for k, vals in rows.items():
-        arr = np.array(vals)
+    for k, arr in arrays.items():
         out[k] = {
             "n": len(arr),
-            "thresholded_jaccard": float(np.where(arr[:, 0] < ISIC2018_JACCARD_THRESHOLD, 0, arr[:, 0]).mean()),
+            "thresholded_jaccard": float(thresholded[k].mean()),
             "jaccard": float(arr[:, 0].mean()),
             "dice": float(arr[:, 1].mean()),
         }
+        if baseline is not None and k != baseline:
+            diff = thresholded[k] - thresholded[baseline]
+            out[k]["difference"] = {"difference": float(diff.mean()), "ci": list(mean_ci(diff))}
     return out
 
 
@@ -293,6 +302,15 @@ def markdown(results: dict) -> str:
     for pre, posts in results["ablation"].items():
         for post, by_set in posts.items():
             lines.append(f"| {pre} | {post} | " + " | ".join(f"{by_set[s]['thresholded_jaccard']:.3f}" for s in sets) + " |")
+    differences = [(pre, post, by_set) for pre, posts in results["ablation"].items() for post, by_set in posts.items()
+                   if all("difference" in m for m in by_set.values())]  # results before paired differences have none
+    if differences:
+        lines += ["", f"Each post-processing step against {BASELINE_POST} on the same images: mean per-image change in "
+                  "thresholded Jaccard with its paired 95% bootstrap interval.", "",
+                  "| pre-processing | post-processing | " + " | ".join(sets) + " |", "|---|---|" + "---|" * len(sets)]
+        for pre, post, by_set in differences:
+            cells = [by_set[s]["difference"] for s in sets]
+            lines.append(f"| {pre} | {post} | " + " | ".join(map(difference_cell, cells)) + " |")
     best = results["best"]
     lines += ["", f"Best on the ISIC 2018 held-out part: pre-processing **{best['preprocessing']}**, post-processing **{best['postprocessing']}** (saved in `run/`).", ""]
     if "by_skin_tone" in best:
@@ -350,6 +368,12 @@ def with_ci(summary: dict) -> str:
     return f"{summary['thresholded_jaccard']:.3f}" + (f" [{lo:.2f}, {hi:.2f}]" if lo == lo else "")
 
 
+def difference_cell(difference: dict) -> str:
+    """A paired difference ``{"difference": d, "ci": [lo, hi]}`` as ``+d [+lo, +hi]``."""
+    lo, hi = difference["ci"]
+    return f"{difference['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+
 def comparison_lines(best: dict, key: str) -> list[str]:
     """Markdown comparing the best run's scores with those of its ``key`` scoring (see :data:`COMPARISONS`),
     with the paired difference and its 95% interval where the scoring recorded them."""
@@ -364,10 +388,7 @@ def comparison_lines(best: dict, key: str) -> list[str]:
         groups = [("all", summ["overall"], plain[s]["overall"])]
         groups += [(g, m, plain[s]["by"]["diagnosis"][g]) for g, m in summ["by"].get("diagnosis", {}).items() if g != "<none>"]
         for g, m, p in groups:
-            cell = ""
-            if difference:
-                d = difference[s][g]
-                cell = f" {d['difference']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] |"
+            cell = f" {difference_cell(difference[s][g])} |" if difference else ""
             lines.append(f"| {s} | {g} | {m['n']} | {p['thresholded_jaccard']:.3f} | {m['thresholded_jaccard']:.3f} |{cell} {p['dice']:.3f} | {m['dice']:.3f} |")
     lines += ["", f"HAM10000 at its own class mix: {base['ham10000_at_ham_class_mix']:.3f} without, {best[key]['ham10000_at_ham_class_mix']:.3f} with {label}."]
     if difference:
@@ -473,7 +494,7 @@ def main(argv: list[str] | None = None) -> dict:
         results["images_seen"][pre] = info["steps_done"] * args.batch_size
         seg = Segmenter.load(run)
         results["ablation"][pre] = {}
-        per_set = {name: score(seg, table, POST_VARIANTS) for name, table in tests.items()}
+        per_set = {name: score(seg, table, POST_VARIANTS, baseline=BASELINE_POST) for name, table in tests.items()}
         for post in POST_VARIANTS:
             results["ablation"][pre][post] = {name: per_set[name][post] for name in tests}
             held = per_set["isic2018_heldout"][post]

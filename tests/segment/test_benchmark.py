@@ -59,6 +59,43 @@ def test_paired_differences_and_their_table():
     assert not any("difference" in line for line in bench.comparison_lines(best, "tta"))
 
 
+def test_score_pairs_each_post_processing_step_with_the_baseline(tmp_path):
+    import cv2
+    import numpy as np
+    import pandas as pd
+
+    import segmentation as bench
+    from dermkit.io import write_image
+    from dermkit.segment import Postprocessing
+
+    truth = np.zeros((64, 64), np.uint8)
+    cv2.circle(truth, (40, 40), 12, 1, -1)  # 441 px
+    rows = []
+    for i in range(8):
+        write_image(tmp_path / f"{i}.png", np.full((64, 64, 3), i, np.uint8))  # the image's value tells the fake model which case it is
+        write_image(tmp_path / f"{i}_mask.png", truth.astype(bool))
+        rows.append({"image_path": str(tmp_path / f"{i}.png"), "mask_path": str(tmp_path / f"{i}_mask.png")})
+
+    class FakeSegmenter:  # the true disc, plus a 20x20 false blob far from it on even cases
+        postprocessing = Postprocessing()
+
+        def predict_proba(self, images):
+            out = []
+            for image in images:
+                prob = truth.astype(np.float32)
+                if image[0, 0, 0] % 2 == 0:
+                    prob[:20, :20] = 1.0
+                out.append(prob)
+            return out
+
+    scored = bench.score(FakeSegmenter(), pd.DataFrame(rows), bench.POST_VARIANTS, baseline=bench.BASELINE_POST)
+    # the blob drops Jaccard to 441 / 841 = 0.52 < 0.65, so half the images count 0 until the largest component removes it
+    assert scored["threshold only"]["thresholded_jaccard"] == pytest.approx(0.5) and "difference" not in scored["threshold only"]
+    gain = scored["+ largest component"]["difference"]
+    assert gain["difference"] == pytest.approx(0.5) and 0.0 < gain["ci"][0] < 0.5 < gain["ci"][1] <= 1.0
+    assert scored["+ hole filling"]["difference"] == {"difference": 0.0, "ci": [0.0, 0.0]}  # no holes: no change on any image
+
+
 @pytest.mark.parametrize(
     "argv,message",
     [
@@ -109,6 +146,9 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     ham = saved["best"]["by_skin_tone"]["ham10000"]
     assert sum(g["n"] for g in ham["by"]["lesion_size"].values()) == ham["overall"]["n"] == 6
     assert "## Best run by lesion size" in md
+    for post, by_set in saved["ablation"]["none"].items():
+        assert (post == bench.BASELINE_POST) != all("difference" in m for m in by_set.values())
+    assert "| none | all | " in md.split("Each post-processing step against threshold only")[1]
     tta = saved["best"]["tta"]
     assert {k: v["overall"]["n"] for k, v in tta["by_skin_tone"].items()} == {k: v["overall"]["n"] for k, v in saved["best"]["by_skin_tone"].items()}
     assert len(list((tmp_path / "best_predictions_tta" / "ham10000" / "masks").glob("*.png"))) == 6
