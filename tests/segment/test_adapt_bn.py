@@ -57,6 +57,25 @@ def test_no_images_and_no_batchnorm_are_clear_errors_that_change_nothing():
         Segmenter(torch.nn.Conv2d(3, 1, 1), CONFIG).adapt_batchnorm(images(2, seed=4))
 
 
+def test_a_corrupt_image_part_way_puts_the_model_back_as_it_was(tmp_path):
+    from dermkit.errors import DataError
+
+    seg = Segmenter(norm_then_conv(), CONFIG)
+    seg.adapt_batchnorm(images(4, seed=3))
+    before = {k: v.clone() for k, v in seg.model.state_dict().items()}
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+
+    def stream():
+        yield from images(5, seed=5)  # two full batches and a part, then the corrupt file
+        yield read_image(tmp_path / "broken.png")
+
+    with pytest.raises(DataError, match="broken.png"):
+        seg.adapt_batchnorm(stream(), batch_size=2)
+    after = seg.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # statistics and batch counts as they were
+    assert seg.model[0].momentum == 0.1 and not seg.model.training
+
+
 def test_predict_masks_and_cli_adapt_on_the_tables_images(tiny_run, ellipse_cases, tmp_path):
     cases = ellipse_cases.iloc[:6]
     table = predict_masks(tiny_run, cases, tmp_path / "api", adapt_bn=True, progress=False)

@@ -92,7 +92,8 @@ class Segmenter:
         as for prediction; any iterable, read lazily) in batches of ``batch_size``, through
         :func:`torch.optim.swa_utils.update_bn`. The weights are untouched; load the run again
         to undo. A few dozen images of the new source give stable statistics. Returns the
-        number of images seen.
+        number of images seen. If reading ``images`` fails part-way (e.g. a corrupt file), the
+        statistics, momenta and eval mode are put back as they were before the error is raised.
 
         Raises:
             ConfigError: the model has no BatchNorm layers, or ``images`` is empty.
@@ -106,7 +107,8 @@ class Segmenter:
 
         from dermkit.errors import ConfigError
 
-        if not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
+        norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        if not norms:
             raise ConfigError("adapt_batchnorm: the model has no BatchNorm layers to adapt")
         stream = iter(images)
         chunks = iter(lambda: list(itertools.islice(stream, batch_size)), [])  # lists of batch_size, until empty
@@ -120,7 +122,18 @@ class Segmenter:
                 sizes.append(len(chunk))
                 yield self._batch(chunk)
 
-        update_bn(batches(), self.model)
+        saved = [(m.momentum, {k: b.clone() for k, b in m.named_buffers()}) for m in norms]
+        was_training = self.model.training
+        try:
+            update_bn(batches(), self.model)
+        except BaseException:  # update_bn stopped half-way: reset statistics, momentum None, train mode
+            with torch.no_grad():
+                for m, (momentum, buffers) in zip(norms, saved):
+                    m.momentum = momentum
+                    for k, b in m.named_buffers():
+                        b.copy_(buffers[k])
+            self.model.train(was_training)
+            raise
         return sum(sizes)
 
     def predict(self, images: list[np.ndarray], postprocessing: Postprocessing | None = None) -> list[np.ndarray]:
