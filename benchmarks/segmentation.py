@@ -189,20 +189,14 @@ def score_best_run(out: Path, toned: dict[str, pd.DataFrame], tta: bool = False,
 
 
 def paired_differences(base: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame]) -> dict:
-    """Mean per-image difference in thresholded Jaccard (``other`` minus ``base``) with its paired 95%
-    bootstrap interval, per test set, overall (``all``) and per diagnosis.
-
-    Both scorings saw the same images, so the interval of the mean difference is much narrower
-    than the overlap of the two scores' own intervals suggests.
-    """
-    from dermkit.evaluate.segmentation import mean_ci
+    """Per test set, :func:`dermkit.segment.paired_differences` of the thresholded Jaccard from ``base``
+    to ``other``, flattened to ``{"all": ..., <diagnosis>: ...}`` (each ``{"n", "difference", "ci"}``)."""
+    from dermkit.segment import paired_differences as paired
 
     out = {}
     for name, b in base.items():
-        both = b.merge(other[name], on=["case_id", "diagnosis"], suffixes=("_base", "_other"), validate="one_to_one")
-        both["difference"] = both["thresholded_jaccard_other"] - both["thresholded_jaccard_base"]
-        groups = [("all", both)] + [(str(g), part) for g, part in both.groupby("diagnosis", sort=True) if str(g) != "<none>"]
-        out[name] = {g: {"difference": float(part["difference"].mean()), "ci": list(mean_ci(part["difference"]))} for g, part in groups}
+        diff = paired(b, other[name], by=("diagnosis",))
+        out[name] = {"all": diff["overall"], **{g: d for g, d in diff["by"]["diagnosis"].items() if g != "<none>"}}
     return out
 
 

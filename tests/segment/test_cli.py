@@ -1,11 +1,13 @@
 """`dermkit segment predict|evaluate` and `dermkit features` (in-process), and the one-line error (as a user runs it)."""
 
+import json
 import subprocess
 import sys
 
 import cv2
 import numpy as np
 import pandas as pd
+import pytest
 
 from dermkit.cases import save_cases
 
@@ -34,10 +36,28 @@ def test_predict_evaluate_features(tiny_run, ellipse_cases, tmp_path):
     res = invoke("segment", "evaluate", out / "cases.parquet", "--by", "skin_tone", "-o", tmp_path / "eval")
     assert res.exit_code == 0, res.output
     assert "skin_tone=brown" in res.output and (tmp_path / "eval" / "segmentation_metrics.json").is_file()
+    res = invoke("segment", "predict", tiny_run, table, "-o", tmp_path / "pred_tta", "--no-fill-holes", "--tta")
+    assert res.exit_code == 0, res.output
+    res = invoke("segment", "evaluate", tmp_path / "pred_tta" / "cases.parquet", "--against", out / "cases.parquet", "-o", tmp_path / "eval_tta")
+    assert res.exit_code == 0, res.output
+    compared = json.loads((tmp_path / "eval_tta" / "comparison.json").read_text())
+    tta = pd.read_csv(tmp_path / "eval_tta" / "per_image.csv").set_index("case_id")["thresholded_jaccard"]
+    plain = pd.read_csv(tmp_path / "eval" / "per_image.csv").set_index("case_id")["thresholded_jaccard"]
+    assert compared["overall"]["n"] == 6 and compared["overall"]["difference"] == pytest.approx((tta - plain).mean())
+    assert f"{compared['overall']['difference']:+.3f}" in res.output
     res = invoke("features", out / "cases.parquet", "-o", tmp_path / "f.parquet", "--mask-column", "mask_pred_path", "--mm-per-px", "0.02")
     assert res.exit_code == 0, res.output
     feats = pd.read_parquet(tmp_path / "f.parquet")
     assert (feats["diameter_mm"] == feats["diameter_px"] * 0.02).all()
+
+
+def test_comparing_different_tables_is_one_line_error(ellipse_cases, tmp_path):
+    for name, part in (("a", ellipse_cases.iloc[:2]), ("b", ellipse_cases.iloc[1:3])):
+        save_cases(part.assign(mask_pred_path=part["mask_path"]), tmp_path / f"{name}.parquet")
+    res = run("segment", "evaluate", tmp_path / "a.parquet", "--against", tmp_path / "b.parquet", "-o", tmp_path / "eval")
+    assert res.returncode == 1
+    assert "the two scorings hold different cases (first difference: 'c0')" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "eval").exists()
 
 
 def test_wrong_size_mask_is_one_line_error(ellipse_cases, tmp_path):

@@ -155,3 +155,22 @@ def test_wrong_size_training_mask_names_the_file(ellipse_cases, tmp_path):
     cases = ellipse_cases.iloc[:4].assign(mask_path=str(tmp_path / "small.png"), split="train")
     with pytest.raises(DataError, match="small.png is 10x10 but its image is 128x96"):
         train_segmenter(cases, tmp_path / "run", image_size=64, batch_size=2, max_steps=1, progress=False)
+
+
+def test_paired_differences_hand_computed_and_bad_pairs():
+    from dermkit.segment import paired_differences
+
+    base = pd.DataFrame({"case_id": ["a", "b", "c", "d"], "thresholded_jaccard": [0.0, 0.7, 0.9, 0.9], "site": ["x", "x", "y", "y"]})
+    other = pd.DataFrame({"case_id": ["d", "c", "b", "a"], "thresholded_jaccard": [0.8, 0.9, 0.8, 0.7], "site": ["y", "y", "x", "x"]})
+    diff = paired_differences(base, other, by=("site",))
+    # matched by case id: a +0.7, b +0.1, c 0, d -0.1
+    assert diff["overall"]["n"] == 4 and diff["overall"]["difference"] == pytest.approx(0.7 / 4)
+    assert diff["by"]["site"]["x"]["difference"] == pytest.approx(0.4) and diff["by"]["site"]["y"]["difference"] == pytest.approx(-0.05)
+    lo, hi = diff["by"]["site"]["x"]["ci"]
+    assert 0.1 - 1e-9 <= lo < 0.4 < hi <= 0.7 + 1e-9
+    with pytest.raises(DataError, match="different cases \\(first difference: 'd'\\)"):
+        paired_differences(base, other.iloc[1:])
+    with pytest.raises(DataError, match="'d' is scored twice"):
+        paired_differences(base, pd.concat([other, other.iloc[:1]]))
+    with pytest.raises(DataError, match="baseline scores have no thresholded_jaccard"):
+        paired_differences(base.drop(columns="thresholded_jaccard"), other)

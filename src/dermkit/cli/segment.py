@@ -105,12 +105,19 @@ def evaluate_cmd(
     pred_column: str = typer.Option("mask_pred_path", help="Column of predicted masks."),
     by: Optional[list[str]] = typer.Option(None, "--by", help="Group columns (repeatable); default: skin_tone where present."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for segmentation_metrics.json and per_image.csv."),
+    against: Optional[Path] = typer.Option(
+        None, "--against", help="Another prediction table of the same cases (e.g. without --tta): also print the paired per-image "
+        "difference in thresholded Jaccard from it, with its 95% interval (and write comparison.json under -o)."),
 ) -> None:
     """Score predicted masks: Jaccard, ISIC 2018 thresholded Jaccard, Dice, HD95, overall and per group."""
     from dermkit.io import atomic_path, write_json
-    from dermkit.segment import evaluate_masks
+    from dermkit.segment import evaluate_masks, paired_differences
 
-    per_image, summary = evaluate_masks(cases, pred_column=pred_column, by=tuple(by or ("skin_tone",)), progress=True)
+    groups = tuple(by or ("skin_tone",))
+    per_image, summary = evaluate_masks(cases, pred_column=pred_column, by=groups, progress=True)
+    comparison = None
+    if against is not None:
+        comparison = paired_differences(evaluate_masks(against, pred_column=pred_column, by=groups, progress=True)[0], per_image, by=groups)
     table = Table(show_header=True, caption="tJ: thresholded Jaccard, the ISIC 2018 score (a Jaccard under 0.65 counts as 0), "
                   "with its 95% bootstrap interval over the images; HD95: median 95th-percentile Hausdorff distance (px)")
     for col in ("group", "n", "tJ", "tJ 95% CI", "Jaccard", "Dice", "HD95"):
@@ -121,7 +128,18 @@ def evaluate_cmd(
         ci = f"{lo:.3f}-{hi:.3f}" if lo == lo else "-"  # nan (one image): no interval
         table.add_row(name, str(s["n"]), *(f"{s[k]:.3f}" for k in ("thresholded_jaccard",)), ci, *(f"{s[k]:.3f}" for k in ("jaccard", "dice")), f"{s['hd95_median']:.1f}")
     Console().print(table)
+    if comparison is not None:
+        diff = Table(show_header=True, caption="change in thresholded Jaccard from the --against predictions, image by image, with its paired 95% bootstrap interval")
+        for col in ("group", "n", "difference", "95% CI"):
+            diff.add_column(col, justify="left" if col == "group" else "right", no_wrap=True)
+        rows = [("overall", comparison["overall"])] + [(f"{c}={g}", d) for c, part in comparison["by"].items() for g, d in part.items()]
+        for name, d in rows:
+            lo, hi = d["ci"]
+            diff.add_row(name, str(d["n"]), f"{d['difference']:+.3f}", f"{lo:+.3f} to {hi:+.3f}" if lo == lo else "-")
+        Console().print(diff)
     if out is not None:
+        if comparison is not None:
+            write_json(out / "comparison.json", {"against": str(against), **comparison})
         write_json(out / "segmentation_metrics.json", summary)
         with atomic_path(out / "per_image.csv") as tmp:
             per_image.to_csv(tmp, index=False)

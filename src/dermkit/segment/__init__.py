@@ -7,7 +7,7 @@ Example:
     >>> per_image, summary = evaluate_masks(table)  # doctest: +SKIP
 """
 
-from dermkit.segment.evaluate import evaluate_masks
+from dermkit.segment.evaluate import evaluate_masks, paired_differences
 from dermkit.segment.postprocess import Postprocessing, largest_component, postprocess
 from dermkit.segment.predict import Segmenter, predict_masks
 from dermkit.segment.preprocess import Preprocessing, clahe, preprocess_cases, preprocess_image
@@ -20,6 +20,7 @@ __all__ = [
     "clahe",
     "evaluate_masks",
     "largest_component",
+    "paired_differences",
     "postprocess",
     "predict_masks",
     "preprocess_cases",
