@@ -126,7 +126,7 @@ def evaluate_cmd(
     for name, s in rows:
         lo, hi = s["thresholded_jaccard_ci"]
         ci = f"{lo:.3f}-{hi:.3f}" if lo == lo else "-"  # nan (one image): no interval
-        table.add_row(name, str(s["n"]), *(f"{s[k]:.3f}" for k in ("thresholded_jaccard",)), ci, *(f"{s[k]:.3f}" for k in ("jaccard", "dice")), f"{s['hd95_median']:.1f}")
+        table.add_row(name, str(s["n"]), f"{s['thresholded_jaccard']:.3f}", ci, f"{s['jaccard']:.3f}", f"{s['dice']:.3f}", f"{s['hd95_median']:.1f}")
     Console().print(table)
     if comparison is not None:
         diff = Table(show_header=True, caption="change in thresholded Jaccard from the --against predictions, image by image, with its paired 95% bootstrap interval")
