@@ -93,9 +93,9 @@ def score(seg, cases: pd.DataFrame, variants: dict[str, dict], baseline: str | N
     With a ``baseline`` variant, every other variant also gets ``difference``: its mean per-image
     change in thresholded Jaccard from the baseline, with the paired 95% bootstrap interval.
     """
-    from dermkit.evaluate.segmentation import ISIC2018_JACCARD_THRESHOLD, dice, jaccard, mean_ci
+    from dermkit.evaluate.segmentation import ISIC2018_JACCARD_THRESHOLD, dice, jaccard
     from dermkit.io import read_image, read_mask
-    from dermkit.segment import postprocess
+    from dermkit.segment import paired_differences, postprocess
 
     settings = {k: dataclasses.replace(seg.postprocessing, **v) for k, v in variants.items()}
     rows = {k: [] for k in variants}
@@ -109,18 +109,18 @@ def score(seg, cases: pd.DataFrame, variants: dict[str, dict], baseline: str | N
                 pred = postprocess(prob, s)
                 rows[k].append((jaccard(pred, truth), dice(pred, truth)))
     arrays = {k: np.array(vals) for k, vals in rows.items()}  # per image: Jaccard, Dice
-    thresholded = {k: np.where(arr[:, 0] < ISIC2018_JACCARD_THRESHOLD, 0.0, arr[:, 0]) for k, arr in arrays.items()}
+    thresholded = {k: pd.DataFrame({"case_id": range(len(arr)), "thresholded_jaccard": np.where(arr[:, 0] < ISIC2018_JACCARD_THRESHOLD, 0.0, arr[:, 0])})
+                   for k, arr in arrays.items()}
     out = {}
     for k, arr in arrays.items():
         out[k] = {
             "n": len(arr),
-            "thresholded_jaccard": float(thresholded[k].mean()),
+            "thresholded_jaccard": float(thresholded[k]["thresholded_jaccard"].mean()),
             "jaccard": float(arr[:, 0].mean()),
             "dice": float(arr[:, 1].mean()),
         }
         if baseline is not None and k != baseline:
-            diff = thresholded[k] - thresholded[baseline]
-            out[k]["difference"] = {"difference": float(diff.mean()), "ci": list(mean_ci(diff))}
+            out[k]["difference"] = paired_differences(thresholded[baseline], thresholded[k])["overall"]
     return out
 
 

@@ -93,7 +93,7 @@ def test_score_pairs_each_post_processing_step_with_the_baseline(tmp_path):
     assert scored["threshold only"]["thresholded_jaccard"] == pytest.approx(0.5) and "difference" not in scored["threshold only"]
     gain = scored["+ largest component"]["difference"]
     assert gain["difference"] == pytest.approx(0.5) and 0.0 < gain["ci"][0] < 0.5 < gain["ci"][1] <= 1.0
-    assert scored["+ hole filling"]["difference"] == {"difference": 0.0, "ci": [0.0, 0.0]}  # no holes: no change on any image
+    assert scored["+ hole filling"]["difference"] == {"n": 8, "difference": 0.0, "ci": [0.0, 0.0]}  # no holes: no change on any image
 
 
 @pytest.mark.parametrize(

@@ -113,11 +113,12 @@ def evaluate_cmd(
     from dermkit.io import atomic_path, write_json
     from dermkit.segment import evaluate_masks, paired_differences
 
-    groups = tuple(by or ("skin_tone",))
-    per_image, summary = evaluate_masks(cases, pred_column=pred_column, by=groups, progress=True)
+    group_columns = tuple(by or ("skin_tone",))
+    per_image, summary = evaluate_masks(cases, pred_column=pred_column, by=group_columns, progress=True)
     comparison = None
     if against is not None:
-        comparison = paired_differences(evaluate_masks(against, pred_column=pred_column, by=groups, progress=True)[0], per_image, by=groups)
+        baseline = evaluate_masks(against, pred_column=pred_column, by=group_columns, progress=True)[0]
+        comparison = paired_differences(baseline, per_image, by=group_columns)
     table = Table(show_header=True, caption="tJ: thresholded Jaccard, the ISIC 2018 score (a Jaccard under 0.65 counts as 0), "
                   "with its 95% bootstrap interval over the images; HD95: median 95th-percentile Hausdorff distance (px)")
     for col in ("group", "n", "tJ", "tJ 95% CI", "Jaccard", "Dice", "HD95"):
