@@ -37,6 +37,7 @@ import shutil
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -356,16 +357,20 @@ COMPARISONS = {  # key in results["best"]: (what it is compared with, the title 
 }
 
 
+def bracketed(ci: tuple[float, float] | list[float], spec: str) -> str:
+    """`` [lo, hi]`` in the format ``spec``, or nothing where there is no interval (nan: a single image)."""
+    lo, hi = ci
+    return f" [{lo:{spec}}, {hi:{spec}}]" if lo == lo else ""
+
+
 def with_ci(summary: dict) -> str:
     """A summary's thresholded Jaccard, followed by its 95% interval in brackets where it has one."""
-    lo, hi = summary.get("thresholded_jaccard_ci", (float("nan"),) * 2)
-    return f"{summary['thresholded_jaccard']:.3f}" + (f" [{lo:.2f}, {hi:.2f}]" if lo == lo else "")
+    return f"{summary['thresholded_jaccard']:.3f}" + bracketed(summary.get("thresholded_jaccard_ci", (float("nan"),) * 2), ".2f")
 
 
 def difference_cell(difference: dict) -> str:
-    """A paired difference ``{"difference": d, "ci": [lo, hi]}`` as ``+d [+lo, +hi]``."""
-    lo, hi = difference["ci"]
-    return f"{difference['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+    """A paired difference ``{"difference": d, "ci": [lo, hi]}`` as ``+d [+lo, +hi]`` (``+d`` alone for a single image)."""
+    return f"{difference['difference']:+.3f}" + bracketed(difference["ci"], "+.3f")
 
 
 def comparison_lines(best: dict, key: str) -> list[str]:
@@ -390,26 +395,21 @@ def comparison_lines(best: dict, key: str) -> list[str]:
     return lines
 
 
-def write_results(results: dict, out: Path) -> dict:
-    """Write ``OUT/results.json`` and ``OUT/results.md``, print the table, return ``results``."""
+def write_results(results: dict, out: Path, render: Callable[[dict], str] | None = None) -> dict:
+    """Write ``OUT/results.json`` and ``OUT/results.md`` (``render``: this benchmark's :func:`markdown`
+    unless given), print the table, return ``results``."""
     from dermkit.io import atomic_path, write_json
 
     write_json(out / "results.json", results)
     with atomic_path(out / "results.md") as tmp:
-        tmp.write_text(markdown(results))
+        tmp.write_text((render or markdown)(results))
     print((out / "results.md").read_text())
     return results
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation"))
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of how each model is trained and on what data (shared with segmentation_target_masks.py)."""
     parser.add_argument("--data", type=Path, default=SHARED_DATA)
-    parser.add_argument("--minutes", type=float, default=60.0, help="Total training budget, split equally over the runs.")
-    parser.add_argument("--pre", nargs="*", default=list(PRE_VARIANTS), choices=list(PRE_VARIANTS), help="Pre-processing runs to train.")
-    parser.add_argument("--no-synth", action="store_true", help="Skip the synthetic-to-real run.")
-    parser.add_argument("--synth-n", type=int, default=600)
-    parser.add_argument("--synth-preset", default="isic-like")
     parser.add_argument("--arch", default="unet")
     parser.add_argument("--encoder", default="resnet18")
     parser.add_argument("--image-size", type=int, default=128)
@@ -421,12 +421,40 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--channels-last", action="store_true", help="Channels-last weights and batches (faster convolutions).")
     parser.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights in every run (e.g. 0.999; 0: off): the saved model is the average.")
     parser.add_argument("--max-steps", type=int, default=-1, help="Cap on optimiser steps per run (smoke tests).")
-    parser.add_argument("--limit", type=int, default=None, help="Cap images per test set (and 4x for training): smoke tests.")
-    parser.add_argument("--eval-limit", type=int, default=None, help="Cap images per test set (seeded sample), to bound scoring time.")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real training set of every pre-processing run.")
-    parser.add_argument("--augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the real pre-processing runs, e.g. '{scale: [0.25, 1.0]}' for zooms up to 2x.")
+    parser.add_argument("--synth-preset", default="isic-like")
+    parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real ISIC 2018 training set of every run.")
+    parser.add_argument("--augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the runs on real images, e.g. '{scale: [0.25, 1.0]}' for zooms up to 2x.")
+
+
+def checked_augment(parser: argparse.ArgumentParser, text: str | None) -> dict:
+    """Augmentation options given as YAML, checked as training would check them; a bad one stops the
+    benchmark with a usage error before anything is written."""
+    from dermkit.datasets.transforms import check_augment
+    from dermkit.errors import ConfigError
+
+    try:
+        return check_augment(text)
+    except ConfigError as exc:
+        parser.error(str(exc))
+
+
+def command_line(argv: list[str] | None) -> str:
+    """The command as given: the script's file name and its arguments (``argv``, else the process's)."""
+    return " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation"))
+    add_training_arguments(parser)
+    parser.add_argument("--minutes", type=float, default=60.0, help="Total training budget, split equally over the runs.")
+    parser.add_argument("--pre", nargs="*", default=list(PRE_VARIANTS), choices=list(PRE_VARIANTS), help="Pre-processing runs to train.")
+    parser.add_argument("--no-synth", action="store_true", help="Skip the synthetic-to-real run.")
+    parser.add_argument("--synth-n", type=int, default=600)
+    parser.add_argument("--limit", type=int, default=None, help="Cap images per test set (and 4x for training): smoke tests.")
+    parser.add_argument("--eval-limit", type=int, default=None, help="Cap images per test set (seeded sample), to bound scoring time.")
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")
     only = parser.add_mutually_exclusive_group()  # modes that redo one part of a saved benchmark
     only.add_argument("--synth-only", action="store_true", help="Only redo the synthetic-to-real run, with all of --minutes (OUT/results.json must exist).")
@@ -442,13 +470,7 @@ def main(argv: list[str] | None = None) -> dict:
         saved = json.loads((args.out / "results.json").read_text())
         if (args.rescore_only or args.threshold_sweep) and ("best" not in saved or not (args.out / "run").is_dir()):
             parser.error(f"{args.out} holds no best run yet (the benchmark into it stopped before scoring): run it again to the end")
-    from dermkit.datasets.transforms import check_augment
-    from dermkit.errors import ConfigError
-
-    try:
-        augment, synth_augment = check_augment(args.augment), check_augment(args.synth_augment)
-    except ConfigError as exc:
-        parser.error(str(exc))
+    augment, synth_augment = checked_augment(parser, args.augment), checked_augment(parser, args.synth_augment)
     warnings.simplefilter("ignore")
     import torch
 
@@ -458,7 +480,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
+    command = command_line(argv)
     train_cases, tests = load_sets(args.data, args.seed, args.limit, args.eval_limit)
     if args.rescore_only:
         rescore_best_run(saved, out, tests, args.tta, args.adapt_bn, command)
