@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from dermkit.errors import DermkitError
 
@@ -39,8 +41,21 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
         raise typer.Exit()
 
 
+_python_showwarning = warnings.showwarning
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file=None, line: str | None = None) -> None:
+    """Print dermkit's own warnings as one ``warning: ...`` line on stderr; other libraries' as Python does."""
+    if category.__module__.startswith("dermkit"):
+        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True, highlight=False)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
 def main() -> None:
-    """Console entry point: a :class:`DermkitError` is printed on one line and exits with status 1."""
+    """Console entry point: a :class:`DermkitError` is printed on one line and exits with status 1;
+    dermkit's warnings print as one line each (:func:`show_warning`)."""
+    warnings.showwarning = show_warning
     try:
         app()
     except DermkitError as exc:

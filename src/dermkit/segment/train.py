@@ -33,7 +33,7 @@ import pandas as pd
 from dermkit.errors import ConfigError, DataError
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
-from dermkit.train.config import PRECISIONS, check_ema
+from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
 from dermkit.train.fit import quiet_lightning
 
 
@@ -102,6 +102,7 @@ def train_segmenter(
         raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    warn_if_bf16_is_emulated(precision, accelerator)
     check_ema(ema)
     augment = check_augment(augment)
     train_tf = create_transform(image_size, train=True, seed=seed, **augment)  # checks the values before anything is written

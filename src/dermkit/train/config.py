@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -28,6 +29,31 @@ OPTIMIZERS = ("adamw", "sgd")
 SCHEDULERS = ("cosine", "none")
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
 """Lightning precision settings dermkit accepts (classifier and segmenter training alike)."""
+
+
+class SlowPrecisionWarning(UserWarning):
+    """A bf16 precision asked for on a CPU without bf16 instructions, where torch emulates bf16."""
+
+
+def warn_if_bf16_is_emulated(precision: str, accelerator: str = "auto") -> None:
+    """Issue a :class:`SlowPrecisionWarning` when ``precision`` is a bf16 one and training will run on a
+    CPU without AVX-512 bf16 or AMX units.
+
+    There torch emulates bf16: a U-Net / resnet18 segmenter trained 12x slower in ``bf16-mixed``
+    than in ``32-true`` on such a 2-core AMD EPYC (1.0 against 11.8 images/s), while CPUs with the
+    units train faster in bf16. Nothing is issued on a GPU, or where torch cannot tell.
+    """
+    import torch
+
+    if not precision.startswith("bf16") or accelerator not in ("auto", "cpu"):
+        return
+    if accelerator == "auto" and (torch.cuda.is_available() or torch.backends.mps.is_available()):
+        return
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    if None in probes or any(probe() for probe in probes):
+        return
+    warnings.warn(f"precision {precision} on this CPU, which lacks bf16 instructions (AVX-512 bf16, AMX): torch emulates bf16 "
+                  "here, many times slower than 32-true (12x in dermkit's segmentation benchmark); use 32-true", SlowPrecisionWarning, stacklevel=3)
 
 
 def check_ema(decay: float) -> None:

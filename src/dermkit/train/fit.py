@@ -24,7 +24,7 @@ import pandas as pd
 
 from dermkit.cases import SKIN_TONES, load_cases, validate_cases
 from dermkit.errors import ConfigError
-from dermkit.train.config import TrainConfig
+from dermkit.train.config import TrainConfig, warn_if_bf16_is_emulated
 
 
 
@@ -108,6 +108,7 @@ def fit(
     from dermkit.train.module import ClassifierModule
 
     cfg = resolve_config(config, **overrides)
+    warn_if_bf16_is_emulated(cfg.precision, cfg.accelerator)
     source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
     run = Path(run_dir)
