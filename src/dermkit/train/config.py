@@ -39,9 +39,10 @@ def warn_if_bf16_is_emulated(precision: str, accelerator: str = "auto") -> None:
     """Issue a :class:`SlowPrecisionWarning` when ``precision`` is a bf16 one and training will run on a
     CPU without AVX-512 bf16 or AMX units.
 
-    There torch emulates bf16: a U-Net / resnet18 segmenter trained 12x slower in ``bf16-mixed``
-    than in ``32-true`` on such a 2-core AMD EPYC (1.0 against 11.8 images/s), while CPUs with the
-    units train faster in bf16. Nothing is issued on a GPU, or where torch cannot tell.
+    There torch emulates bf16: on a 2-core AMD EPYC without them a U-Net / resnet18 segmenter
+    trained at 0.05-0.12x the images/s of ``32-true`` in ``bf16-mixed``
+    (``benchmarks/results/segmentation_train_speed_no_bf16_units``), while CPUs with the units
+    train faster in bf16. Nothing is issued on a GPU, or where torch cannot tell.
     """
     import torch
 
@@ -53,7 +54,7 @@ def warn_if_bf16_is_emulated(precision: str, accelerator: str = "auto") -> None:
     if None in probes or any(probe() for probe in probes):
         return
     warnings.warn(f"precision {precision} on this CPU, which lacks bf16 instructions (AVX-512 bf16, AMX): torch emulates bf16 "
-                  "here, many times slower than 32-true (12x in dermkit's segmentation benchmark); use 32-true", SlowPrecisionWarning, stacklevel=3)
+                  "here, 8 to 20 times slower than 32-true in dermkit's segmentation benchmark; use 32-true", SlowPrecisionWarning, stacklevel=3)
 
 
 def check_ema(decay: float) -> None:
