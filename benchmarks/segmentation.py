@@ -395,14 +395,13 @@ def comparison_lines(best: dict, key: str) -> list[str]:
     return lines
 
 
-def write_results(results: dict, out: Path, render: Callable[[dict], str] | None = None) -> dict:
-    """Write ``OUT/results.json`` and ``OUT/results.md`` (``render``: this benchmark's :func:`markdown`
-    unless given), print the table, return ``results``."""
+def write_results(results: dict, out: Path, render: Callable[[dict], str] = markdown) -> dict:
+    """Write ``OUT/results.json`` and ``OUT/results.md`` (the table ``render`` makes), print the table, return ``results``."""
     from dermkit.io import atomic_path, write_json
 
     write_json(out / "results.json", results)
     with atomic_path(out / "results.md") as tmp:
-        tmp.write_text((render or markdown)(results))
+        tmp.write_text(render(results))
     print((out / "results.md").read_text())
     return results
 

@@ -48,9 +48,10 @@ def split_ham(ham: pd.DataFrame, train_share: float, seed: int) -> tuple[pd.Data
 
 
 def training_sets(isic_train: pd.DataFrame, ham_train: pd.DataFrame, mix: pd.DataFrame | None) -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
-    """Per model of :data:`MODELS`: (its training cases, the extra training table or None)."""
-    both = pd.concat([isic_train, ham_train.assign(split="train")], ignore_index=True)
-    return {"isic2018": (isic_train, mix), "ham10000": (ham_train.assign(split="train"), None), "isic2018+ham10000": (both, mix)}
+    """Per model of :data:`MODELS`: (its training cases, the extra training table or None); both
+    training parts already carry ``split == "train"`` (:func:`load_sets`, :func:`split_ham`)."""
+    both = pd.concat([isic_train, ham_train], ignore_index=True)
+    return {"isic2018": (isic_train, mix), "ham10000": (ham_train, None), "isic2018+ham10000": (both, mix)}
 
 
 def score_model(run: Path, tests: dict[str, pd.DataFrame], out: Path, tta: bool) -> tuple[dict, dict[str, pd.DataFrame]]:
