@@ -91,7 +91,10 @@ def test_hd95_ignores_an_outlier_under_5_percent():
 def test_score_masks_table():
     t = box((10, 10), 0, 10, 0, 10)
     table = score_masks([t, box((10, 10), 0, 6, 0, 10)], [t, t], case_ids=["a", "b"])
-    assert list(table.columns) == ["jaccard", "thresholded_jaccard", "dice", "hd95"]
+    assert list(table.columns) == ["jaccard", "thresholded_jaccard", "dice", "hd95", "area_ratio"]
+    assert table["area_ratio"].tolist() == pytest.approx([1.0, 0.6])  # 60 of 100 pixels drawn
+    empty = np.zeros((10, 10), bool)
+    assert np.isnan(score_masks([t], [empty])["area_ratio"].iloc[0]) and score_masks([empty], [t])["area_ratio"].iloc[0] == 0.0
     assert table.loc["b", "jaccard"] == pytest.approx(0.6)
     assert table.loc["b", "thresholded_jaccard"] == 0.0
     assert table.loc["b", "dice"] == pytest.approx(0.75)

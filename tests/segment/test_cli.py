@@ -36,6 +36,8 @@ def test_predict_evaluate_features(tiny_run, ellipse_cases, tmp_path):
     res = invoke("segment", "evaluate", out / "cases.parquet", "--by", "skin_tone", "-o", tmp_path / "eval")
     assert res.exit_code == 0, res.output
     assert "skin_tone=brown" in res.output and (tmp_path / "eval" / "segmentation_metrics.json").is_file()
+    report = (tmp_path / "eval" / "report.html").read_text()
+    assert "Lowest-scoring images" in report and report.count('<div class="id"') == 6  # all six images: worst twelve, none left for the median
     res = invoke("segment", "predict", tiny_run, table, "-o", tmp_path / "pred_tta", "--no-fill-holes", "--tta")
     assert res.exit_code == 0, res.output
     res = invoke("segment", "evaluate", tmp_path / "pred_tta" / "cases.parquet", "--against", out / "cases.parquet", "-o", tmp_path / "eval_tta")
@@ -45,6 +47,7 @@ def test_predict_evaluate_features(tiny_run, ellipse_cases, tmp_path):
     plain = pd.read_csv(tmp_path / "eval" / "per_image.csv").set_index("case_id")["thresholded_jaccard"]
     assert compared["overall"]["n"] == 6 and compared["overall"]["difference"] == pytest.approx((tta - plain).mean())
     assert f"{compared['overall']['difference']:+.3f}" in res.output
+    assert f"{compared['overall']['difference']:+.3f}" in (tmp_path / "eval_tta" / "report.html").read_text()
     res = invoke("features", out / "cases.parquet", "-o", tmp_path / "f.parquet", "--mask-column", "mask_pred_path", "--mm-per-px", "0.02")
     assert res.exit_code == 0, res.output
     feats = pd.read_parquet(tmp_path / "f.parquet")

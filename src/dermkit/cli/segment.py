@@ -104,17 +104,23 @@ def evaluate_cmd(
     cases: Path = typer.Argument(..., help="Case table with mask_path (truth) and mask_pred_path (e.g. from `segment predict`)."),
     pred_column: str = typer.Option("mask_pred_path", help="Column of predicted masks."),
     by: Optional[list[str]] = typer.Option(None, "--by", help="Group columns (repeatable); default: skin_tone where present."),
-    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for segmentation_metrics.json and per_image.csv."),
+    out: Optional[Path] = typer.Option(
+        None, "-o", "--out", help="Folder for segmentation_metrics.json, per_image.csv and report.html (scores, figures, and the "
+        "lowest-scoring images with their true and predicted outlines)."),
     against: Optional[Path] = typer.Option(
         None, "--against", help="Another prediction table of the same cases (e.g. without --tta): also print the paired per-image "
         "difference in thresholded Jaccard from it, with its 95% interval (and write comparison.json under -o)."),
 ) -> None:
     """Score predicted masks: Jaccard, ISIC 2018 thresholded Jaccard, Dice, HD95, overall and per group."""
+    from dermkit.cases import load_cases
     from dermkit.io import atomic_path, write_json
     from dermkit.segment import evaluate_masks, paired_differences
+    from dermkit.segment.evaluate import labelled_rows
+    from dermkit.segment.report import write_segmentation_report
 
     group_columns = tuple(by or ("skin_tone",))
-    per_image, summary = evaluate_masks(cases, pred_column=pred_column, by=group_columns, progress=True)
+    scored = load_cases(cases)
+    per_image, summary = evaluate_masks(scored, pred_column=pred_column, by=group_columns, progress=True)
     comparison = None
     if against is not None:
         baseline = evaluate_masks(against, pred_column=pred_column, by=group_columns, progress=True)[0]
@@ -123,8 +129,7 @@ def evaluate_cmd(
                   "with its 95% bootstrap interval over the images; HD95: median 95th-percentile Hausdorff distance (px)")
     for col in ("group", "n", "tJ", "tJ 95% CI", "Jaccard", "Dice", "HD95"):
         table.add_column(col, justify="left" if col == "group" else "right", no_wrap=True)
-    rows = [("overall", summary["overall"])] + [(f"{c}={g}", s) for c, groups in summary["by"].items() for g, s in groups.items()]
-    for name, s in rows:
+    for name, s in labelled_rows(summary):
         lo, hi = s["thresholded_jaccard_ci"]
         ci = f"{lo:.3f}-{hi:.3f}" if lo == lo else "-"  # nan (one image): no interval
         table.add_row(name, str(s["n"]), f"{s['thresholded_jaccard']:.3f}", ci, f"{s['jaccard']:.3f}", f"{s['dice']:.3f}", f"{s['hd95_median']:.1f}")
@@ -133,8 +138,7 @@ def evaluate_cmd(
         diff = Table(show_header=True, caption="change in thresholded Jaccard from the --against predictions, image by image, with its paired 95% bootstrap interval")
         for col in ("group", "n", "difference", "95% CI"):
             diff.add_column(col, justify="left" if col == "group" else "right", no_wrap=True)
-        rows = [("overall", comparison["overall"])] + [(f"{c}={g}", d) for c, part in comparison["by"].items() for g, d in part.items()]
-        for name, d in rows:
+        for name, d in labelled_rows(comparison):
             lo, hi = d["ci"]
             diff.add_row(name, str(d["n"]), f"{d['difference']:+.3f}", f"{lo:+.3f} to {hi:+.3f}" if lo == lo else "-")
         Console().print(diff)
@@ -144,4 +148,5 @@ def evaluate_cmd(
         write_json(out / "segmentation_metrics.json", summary)
         with atomic_path(out / "per_image.csv") as tmp:
             per_image.to_csv(tmp, index=False)
-        Console().print(f"[green]wrote[/] {out / 'segmentation_metrics.json'} and {out / 'per_image.csv'}")
+        report = write_segmentation_report(per_image, summary, scored, out, pred_column=pred_column, comparison=comparison)
+        Console().print(f"[green]wrote[/] {out / 'segmentation_metrics.json'}, {out / 'per_image.csv'} and {report}")

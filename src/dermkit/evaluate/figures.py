@@ -18,7 +18,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-_LABELS = {"auc_macro": "macro AUC", "balanced_accuracy": "balanced accuracy", "accuracy": "accuracy"}
+_LABELS = {"auc_macro": "macro AUC", "balanced_accuracy": "balanced accuracy", "accuracy": "accuracy", "thresholded_jaccard": "thresholded Jaccard", "jaccard": "Jaccard"}
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 
 
@@ -128,7 +128,7 @@ def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[s
         vals = np.array([_num(groups[n].get(m)) for n in names])
         ci = np.array([[_num(v) for v in groups[n].get("ci", {}).get(m, [None, None])] for n in names]).reshape(len(names), 2)
         err = np.vstack([vals - ci[:, 0], ci[:, 1] - vals])
-        err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
+        err = np.where(np.isfinite(err), np.clip(err, 0, None), 0) if np.isfinite(ci).any() else None  # no whiskers for a metric without intervals
         bars = ax.bar(x + (k - (len(metrics) - 1) / 2) * width, np.nan_to_num(vals), width, yerr=err, capsize=2, color=_COLOURS[k], label=_LABELS.get(m, m.replace("_", " ")))
         for bar, n in zip(bars, names):
             if groups[n].get("small"):
@@ -137,6 +137,24 @@ def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[s
     ax.set_xticks(x, [f"{n}\n(n={groups[n]['n']})" for n in names], fontsize=8)
     ax.set(ylim=(0, 1.0), ylabel=f"score by {column}")
     ax.legend(fontsize=8, ncols=len(metrics), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    return fig
+
+
+def score_histogram_figure(scores: Sequence[float], threshold: float, label: str = "Jaccard per image"):
+    """Histogram of per-image scores in [0, 1] (20 bins), with a dashed line at ``threshold`` and the
+    share of images below it (e.g. the ISIC 2018 rule: a Jaccard under 0.65 scores 0).
+
+    Example:
+        >>> fig = score_histogram_figure([0.2, 0.7, 0.9], threshold=0.65)
+    """
+    values = np.asarray(scores, dtype=float)
+    fig = _figure(5.2, 3.4)
+    ax = fig.add_subplot()
+    ax.hist(values, bins=np.linspace(0.0, 1.0, 21), color=_COLOURS[0], edgecolor="white")
+    ax.axvline(threshold, ls="--", c=_COLOURS[1], lw=1.2)
+    below = float((values < threshold).mean()) if len(values) else float("nan")
+    ax.text(threshold, 0.97, f" {below:.0%} below {threshold:g}", transform=ax.get_xaxis_transform(), va="top", color=_COLOURS[1], fontsize=8)
+    ax.set(xlim=(0, 1), xlabel=label, ylabel="images")
     return fig
 
 

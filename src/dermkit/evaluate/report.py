@@ -86,8 +86,6 @@ def thumbnail_uri(path: object, size: int = 128) -> str | None:
         >>> thumbnail_uri("/no/such/file.png") is None
         True
     """
-    import cv2
-
     from dermkit.io import read_image
 
     if path is None or (isinstance(path, float) and math.isnan(path)) or path is pd.NA:
@@ -96,10 +94,23 @@ def thumbnail_uri(path: object, size: int = 128) -> str | None:
         img = read_image(str(path))
     except DataError:
         return None
+    return image_uri(img, size)
+
+
+def image_uri(image: np.ndarray, size: int = 128) -> str | None:
+    """An RGB uint8 image, shrunk to longest side ``size`` (never enlarged), as a JPEG data URI.
+
+    Example:
+        >>> image_uri(np.zeros((300, 200, 3), np.uint8), 64)[:23]
+        'data:image/jpeg;base64,'
+    """
+    import cv2
+
+    img = np.asarray(image)
     scale = size / max(img.shape[:2])
     if scale < 1:
         img = cv2.resize(img, (max(1, round(img.shape[1] * scale)), max(1, round(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", img[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii") if ok else None
 
 
@@ -148,7 +159,7 @@ def write_report(
     }
     errors = worst_errors(joined.table, joined.classes, joined.y_true, joined.probs, joined.y_pred, n_worst)
     gallery = [dict(row, thumb=thumbnail_uri(row["image_path"])) for row in errors.to_dict(orient="records")]
-    html = _template().render(
+    html = load_template().render(
         title=title,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         r=result,
@@ -187,8 +198,14 @@ def format_value(v: object, digits: int = 3) -> str:
     return str(v)
 
 
-def _template():
+def load_template(name: str = "report.html"):
+    """A Jinja2 template of ``dermkit/evaluate/templates`` (HTML autoescaped, undefined names raise).
+
+    Example:
+        >>> load_template("segmentation_report.html").name
+        'segmentation_report.html'
+    """
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=PackageLoader("dermkit.evaluate", "templates"), autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
-    return env.get_template("report.html")
+    return env.get_template(name)

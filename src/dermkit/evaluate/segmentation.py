@@ -97,6 +97,18 @@ def dice(pred: MaskLike, target: MaskLike) -> float:
     return 1.0 if total == 0 else float(2.0 * np.logical_and(p, t).sum() / total)
 
 
+def area_ratio(pred: MaskLike, target: MaskLike) -> float:
+    """Predicted lesion area over the true one, ``|P| / |T|``: under 1 the model draws the lesion
+    smaller than the annotator, over 1 larger; NaN when the true mask is empty.
+
+    Example:
+        >>> area_ratio(np.eye(3, dtype=bool), np.ones((3, 3), bool))
+        0.3333333333333333
+    """
+    p, t = _pair(pred, target)
+    return float(p.sum() / t.sum()) if t.any() else float("nan")
+
+
 def _boundary(mask: np.ndarray) -> np.ndarray:
     from scipy import ndimage
 
@@ -196,7 +208,7 @@ def score_masks(
     case_ids: Sequence[str] | None = None,
     spacing: float | Sequence[float] = 1.0,
 ) -> pd.DataFrame:
-    """Per-image table with ``jaccard``, ``thresholded_jaccard``, ``dice`` and ``hd95`` (index: case id).
+    """Per-image table with ``jaccard``, ``thresholded_jaccard``, ``dice``, ``hd95`` and ``area_ratio`` (index: case id).
 
     The ISIC 2018 score of the set is ``table["thresholded_jaccard"].mean()``.
 
@@ -216,6 +228,7 @@ def score_masks(
             "thresholded_jaccard": np.where(jac < ISIC2018_JACCARD_THRESHOLD, 0.0, jac),
             "dice": per_image(dice, ps, ts),
             "hd95": per_image(lambda p, t: hd95(p, t, spacing=spacing), ps, ts),
+            "area_ratio": per_image(area_ratio, ps, ts),
         },
         index=pd.Index(ids, name="case_id"),
     )

@@ -26,6 +26,10 @@ import pandas as pd
 
 from dermkit.errors import DataError
 
+FAILURE_AREA_RATIOS = (0.7, 1.3)
+"""A failing image (Jaccard under 0.65) whose predicted area is under 0.7 of the true area counts as
+drawn smaller than the truth, over 1.3 as larger, and otherwise as about the right size."""
+
 
 def evaluate_masks(
     cases: pd.DataFrame | str | os.PathLike[str],
@@ -37,9 +41,11 @@ def evaluate_masks(
     """Per-image scores and a summary ``{"overall": {...}, "by": {column: {group: {...}}}}``.
 
     Each summary holds ``n``, the means of ``jaccard``, ``thresholded_jaccard`` (the ISIC 2018
-    score) and ``dice``, the median finite ``hd95``, and ``thresholded_jaccard_ci``: the seeded
+    score) and ``dice``, the median finite ``hd95``, ``thresholded_jaccard_ci``: the seeded
     95% bootstrap interval of the score over the images (``[nan, nan]`` for a single image), so a
-    small group's score reads with its uncertainty. Cases lacking either mask raise
+    small group's score reads with its uncertainty, the median ``area_ratio`` (predicted over true
+    area: under 1, the model draws lesions smaller than the annotators), and ``failures``: how the
+    images under 0.65 failed (:func:`failure_kinds`). Cases lacking either mask raise
     :class:`DataError` naming the first one.
 
     Example:
@@ -74,11 +80,42 @@ def evaluate_masks(
     return per_image, summary
 
 
+def labelled_rows(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``("overall", ...)`` then ``("column=group", ...)`` for every group of a summary of
+    :func:`evaluate_masks` or a result of :func:`paired_differences`: the rows of a table.
+
+    Example:
+        >>> labelled_rows({"overall": {"n": 3}, "by": {"skin_tone": {"dark": {"n": 1}}}})
+        [('overall', {'n': 3}), ('skin_tone=dark', {'n': 1})]
+    """
+    return [("overall", result["overall"])] + [(f"{col}={group}", part) for col, groups in result["by"].items() for group, part in groups.items()]
+
+
+def failure_kinds(scores: pd.DataFrame) -> dict[str, int]:
+    """How the images under the ISIC 2018 threshold (Jaccard < 0.65, scored 0) failed, from their
+    ``area_ratio`` (predicted over true area; see :data:`FAILURE_AREA_RATIOS`): ``smaller`` (the
+    lesion drawn too small or missed), ``larger`` (spilling into the skin, or a lesion drawn where
+    the truth has none), ``similar_size`` (about the right size but in the wrong place or shape);
+    ``n`` is their total.
+
+    Example:
+        >>> failure_kinds(pd.DataFrame({"jaccard": [0.9, 0.2, 0.5, 0.1], "area_ratio": [1.0, 0.2, 2.0, 1.1]}))
+        {'n': 3, 'smaller': 1, 'larger': 1, 'similar_size': 1}
+    """
+    from dermkit.evaluate.segmentation import ISIC2018_JACCARD_THRESHOLD
+
+    failed = scores.loc[scores["jaccard"] < ISIC2018_JACCARD_THRESHOLD, "area_ratio"].fillna(np.inf)  # no true lesion, one drawn: larger
+    low, high = FAILURE_AREA_RATIOS
+    smaller, larger = int((failed < low).sum()), int((failed > high).sum())
+    return {"n": int(len(failed)), "smaller": smaller, "larger": larger, "similar_size": int(len(failed)) - smaller - larger}
+
+
 def _summarise(scores: pd.DataFrame) -> dict[str, Any]:
     from dermkit.evaluate.segmentation import mean_ci
 
     hd = scores["hd95"].to_numpy()
     finite = hd[np.isfinite(hd)]
+    ratio = scores["area_ratio"].dropna()
     return {
         "n": int(len(scores)),
         "jaccard": float(scores["jaccard"].mean()),
@@ -86,6 +123,8 @@ def _summarise(scores: pd.DataFrame) -> dict[str, Any]:
         "thresholded_jaccard_ci": list(mean_ci(scores["thresholded_jaccard"])),
         "dice": float(scores["dice"].mean()),
         "hd95_median": float(np.median(finite)) if len(finite) else float("nan"),
+        "area_ratio_median": float(ratio.median()) if len(ratio) else float("nan"),
+        "failures": failure_kinds(scores),
     }
 
 
