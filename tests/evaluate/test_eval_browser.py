@@ -1,7 +1,7 @@
 """The HTML report in headless Debian Chromium: renders, no console errors, no network, all images load.
 
 Runs in the default test suite (CI installs chromium through .ci/setup-system); outside CI it is
-skipped when /usr/bin/chromium is absent. ``DERMKIT_SCREENSHOT=docs/images/report.png`` also
+skipped when /usr/bin/chromium is absent (the ``browser`` fixture of tests/conftest.py). ``DERMKIT_SCREENSHOT=docs/images/report.png`` also
 saves a screenshot of the rendered report there (how docs/images/report.png is made).
 """
 
@@ -14,26 +14,10 @@ import pytest
 
 from dermkit.evaluate import write_report
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} missing in CI: .ci/setup-system should have installed Debian's chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); the report's browser check needs it")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev extra) not installed")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def test_report_renders_without_errors(tmp_path, table_factory, browser):
+def test_report_renders_without_errors(tmp_path, table_factory, open_offline):
     preds, cases = table_factory(tmp_path, n=120, images=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -41,21 +25,8 @@ def test_report_renders_without_errors(tmp_path, table_factory, browser):
             preds, cases, tmp_path / "out", by=["skin_tone", "site"], n_boot=50,
             counterfactual={"flip_rate": 0.08, "flip_rate_any": 0.21, "per_target": {"very_light": 0.02, "dark": 0.17}, "target_itas": {"very_light": 65.0, "dark": -50.0}, "n_images": 120, "n_skipped": 0, "skipped": []},
         )
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    console_errors, page_errors, network = [], [], []
-    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page_errors.append(str(e)))
-
-    def route(r):
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        else:
-            network.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(paths["html"].resolve().as_uri(), wait_until="load")
-    assert console_errors == [] and page_errors == [] and network == []
+    page, problems = open_offline(paths["html"])
+    assert problems == []
     assert page.title() == "dermkit evaluation"
     images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
     assert len(images) >= 5 and all(ok and width > 0 for ok, width in images)
@@ -68,4 +39,3 @@ def test_report_renders_without_errors(tmp_path, table_factory, browser):
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, target)
-    page.close()

@@ -119,3 +119,16 @@ def test_report_with_a_comparison_and_an_unreadable_image(scored, tmp_path):
     html = write_segmentation_report(per_image, summary, cases, tmp_path / "out", comparison=comparison).read_text()
     assert "Against the other predictions" in html and "+0.100" in html and "skin_tone=brown" in html
     assert html.count("image unreadable") == 1 and html.count('src="data:image/jpeg') == 3
+
+
+@pytest.mark.browser
+def test_report_renders_offline_in_chromium(scored, tmp_path, open_offline):
+    cases, per_image, summary = scored
+    comparison = paired_differences(per_image, per_image, by=("skin_tone",))
+    page, problems = open_offline(write_segmentation_report(per_image, summary, cases, tmp_path / "out", comparison=comparison))
+    assert problems == []
+    assert page.title() == "dermkit segmentation evaluation"
+    images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+    assert len(images) == 2 + 4 and all(ok and width > 0 for ok, width in images)  # histogram, group bars, four overlays
+    assert page.locator("#group-skin_tone table tr").count() == 1 + 2  # header + brown, light
+    assert page.locator("#comparison table tr").count() == 1 + 3  # header + overall, two skin tones
