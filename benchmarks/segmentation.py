@@ -140,15 +140,18 @@ def per_skin_tone(run: Path, toned: pd.DataFrame, out: Path, tta: bool = False, 
     """Predict and score ``toned`` (cases with measured skin tone) with the saved run, overall and by skin tone.
 
     Returns the summary and the per-image scores (``case_id``, ``diagnosis``, ``thresholded_jaccard``),
-    which paired comparisons between two scorings of the same images need.
+    which paired comparisons between two scorings of the same images need; ``out/report.html`` shows
+    the scores and the lowest-scoring images with their outlines.
     """
     from dermkit.segment import evaluate_masks, predict_masks
+    from dermkit.segment.report import write_segmentation_report
 
     table = predict_masks(run, toned, out, tta=tta, adapt_bn=adapt_bn, batch_size=16, progress=False)
     # an ITA flagged unreliable (too little skin, or a blue/grey cast) gets a group of its own
     table["tone_group"] = table["skin_tone"].astype(object).where(table["tone_reliable"].fillna(False).astype(bool), "unreliable")
     table["lesion_size"] = [lesion_size_group(p) for p in table["mask_path"]]
     per_image, summary = evaluate_masks(table, by=("tone_group", "diagnosis", "lesion_size"))
+    write_segmentation_report(per_image, summary, table, out, title=f"{run.name}: {out.name}" + (" with TTA" if tta else "") + (" and AdaBN" if adapt_bn else ""))
     return summary, per_image[["case_id", "diagnosis", "thresholded_jaccard"]]
 
 

@@ -55,14 +55,17 @@ def training_sets(isic_train: pd.DataFrame, ham_train: pd.DataFrame, mix: pd.Dat
 
 
 def score_model(run: Path, tests: dict[str, pd.DataFrame], out: Path, tta: bool) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """Summaries by diagnosis per test set, and the per-image scores the paired comparisons need."""
+    """Summaries by diagnosis per test set, and the per-image scores the paired comparisons need;
+    ``out/<test set>/report.html`` shows each scoring with its lowest-scoring images."""
     from dermkit.segment import Postprocessing, evaluate_masks, predict_masks
+    from dermkit.segment.report import write_segmentation_report
 
     post = Postprocessing(**POST_VARIANTS["all"])
     summaries, per_image = {}, {}
     for name, table in tests.items():
         predicted = predict_masks(run, table, out / name, postprocessing=post, tta=tta, batch_size=16, progress=False)
         scores, summaries[name] = evaluate_masks(predicted, by=("diagnosis",))
+        write_segmentation_report(scores, summaries[name], predicted, out / name, title=f"model {run.name} on {name}")
         per_image[name] = scores[["case_id", "diagnosis", "thresholded_jaccard"]]
     return summaries, per_image
 

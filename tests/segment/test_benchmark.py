@@ -152,6 +152,7 @@ def test_mixed_synthetic_run_writes_tables(shared_data, tmp_path):
     tta = saved["best"]["tta"]
     assert {k: v["overall"]["n"] for k, v in tta["by_skin_tone"].items()} == {k: v["overall"]["n"] for k, v in saved["best"]["by_skin_tone"].items()}
     assert len(list((tmp_path / "best_predictions_tta" / "ham10000" / "masks").glob("*.png"))) == 6
+    assert "run: ham10000 with TTA" in (tmp_path / "best_predictions_tta" / "ham10000" / "report.html").read_text()
     assert "## Best run with test-time augmentation" in md and "--tta" in tta["command"]
     assert set(tta["difference"]["ham10000"]) == {"all"} | set(tta["by_skin_tone"]["ham10000"]["by"]["diagnosis"]) - {"<none>"}
     lo, hi = ham["overall"]["thresholded_jaccard_ci"]

@@ -93,5 +93,6 @@ def test_smoke_run_trains_three_models_and_pairs_them(shared_data, tmp_path):
         assert m["scores"]["ham10000_test"]["overall"]["n"] == results["test_sets"]["ham10000_test"] == results["ham_split"]["test"]
         assert ("difference" in m) == (name != "isic2018")
         assert len(list((tmp_path / "predictions" / name / "ham10000_test" / "masks").glob("*.png"))) == results["ham_split"]["test"]
+        assert f"model {name} on isic2018_heldout" in (tmp_path / "predictions" / name / "isic2018_heldout" / "report.html").read_text()
     assert json.loads((tmp_path / "results.json").read_text())["models"].keys() == results["models"].keys()
     assert "| isic2018+ham10000 | " in (tmp_path / "results.md").read_text()

@@ -28,11 +28,23 @@ def test_predict_evaluate_features(tiny_run, ellipse_cases, tmp_path):
     table = tmp_path / "cases.parquet"
     save_cases(ellipse_cases.iloc[18:], table)
     out = tmp_path / "pred"
-    res = invoke("segment", "predict", tiny_run, table, "-o", out, "--no-fill-holes")
+    res = invoke("segment", "predict", tiny_run, table, "-o", out, "--no-fill-holes", "--overlays")
     assert res.exit_code == 0, res.output
     pred = pd.read_parquet(out / "cases.parquet")
     mask = cv2.imread(str(out / "masks" / "c18.png"), cv2.IMREAD_UNCHANGED)
     assert mask.shape == (96, 128) and set(np.unique(mask)) <= {0, 255} and pred["mask_pred_path"].notna().all()
+    overlay = cv2.imread(pred.loc[pred["case_id"] == "c18", "overlay_path"].iloc[0])[:, :, ::-1].astype(int)
+    r, g, b = overlay[..., 0], overlay[..., 1], overlay[..., 2]
+    green, magenta = (g > 160) & (r < 110) & (b < 110), (r > 160) & (b > 160) & (g < 110)  # JPEG shifts the exact colours
+
+    def near_edge(path):  # within 3 px of a mask's outline
+        m = (cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) > 128).astype(np.uint8)
+        k = np.ones((7, 7), np.uint8)
+        return cv2.dilate(m, k).astype(bool) & ~cv2.erode(m, k, borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+
+    truth_edge, pred_edge = near_edge(ellipse_cases.loc[18, "mask_path"]), near_edge(out / "masks" / "c18.png")
+    assert overlay.shape == (96, 128, 3) and green.any() and magenta.any()
+    assert not (green & ~truth_edge).any() and not (magenta & ~pred_edge).any()  # each colour only on its own outline
     res = invoke("segment", "evaluate", out / "cases.parquet", "--by", "skin_tone", "-o", tmp_path / "eval")
     assert res.exit_code == 0, res.output
     assert "skin_tone=brown" in res.output and (tmp_path / "eval" / "segmentation_metrics.json").is_file()

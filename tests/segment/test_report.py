@@ -40,6 +40,8 @@ def test_overlay_shrinks_to_size_and_rejects_a_mask_of_another_size():
     out = overlay_contours(image, truth, np.zeros((300, 400), bool), size=100)
     assert out.shape == (75, 100, 3)
     assert (out == TRUTH_COLOUR).all(axis=2).any() and not (out == PRED_COLOUR).all(axis=2).any()  # an empty prediction draws nothing
+    alone = overlay_contours(image, None, truth, size=100)  # no truth: the prediction's outline only
+    assert (alone == PRED_COLOUR).all(axis=2).any() and not (alone == TRUTH_COLOUR).all(axis=2).any()
     with pytest.raises(DataError, match=r"predicted mask is 40x30 but the image is 400x300"):
         overlay_contours(image, truth, np.zeros((30, 40), bool))
 

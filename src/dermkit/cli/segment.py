@@ -88,6 +88,9 @@ def predict_cmd(
         help="First re-estimate the model's BatchNorm statistics on these images (AdaBN: adapts to a new camera or clinic "
         "without labels; use a table of a few dozen or more images from one source).",
     ),
+    overlays: bool = typer.Option(
+        False, "--overlays", help="Also write overlays/<case_id>.jpg: each image with the predicted outline (magenta) and, "
+        "where the table has a mask, the true one (green)."),
 ) -> None:
     """Segment every image of a case table; masks are uint8 {0,255} PNGs of each image's size."""
     import dataclasses
@@ -96,8 +99,8 @@ def predict_cmd(
 
     seg = Segmenter.load(run, device, tta)
     changes = {k: v for k, v in dict(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius).items() if v is not None}
-    table = predict_masks(seg, cases, out, postprocessing=dataclasses.replace(seg.postprocessing, **changes), batch_size=batch_size, adapt_bn=adapt_bn)
-    Console().print(f"[green]wrote[/] {len(table)} masks to {out / 'masks'} and {out / 'cases.parquet'}")
+    table = predict_masks(seg, cases, out, postprocessing=dataclasses.replace(seg.postprocessing, **changes), batch_size=batch_size, adapt_bn=adapt_bn, overlays=overlays)
+    Console().print(f"[green]wrote[/] {len(table)} masks to {out / 'masks'}" + (f", overlays to {out / 'overlays'}" if overlays else "") + f" and {out / 'cases.parquet'}")
 
 
 def evaluate_cmd(

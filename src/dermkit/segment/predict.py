@@ -149,6 +149,15 @@ def _batches(paths: list[str], batch_size: int) -> Iterator[tuple[int, list[np.n
         yield start, [read_image(p) for p in paths[start : start + batch_size]]
 
 
+def _overlay(image: np.ndarray, truth_path: object, pred: np.ndarray) -> np.ndarray:
+    """The image with the predicted outline and, when ``truth_path`` names a mask, the true one."""
+    from dermkit.io import read_mask
+    from dermkit.segment.report import overlay_contours
+
+    truth = read_mask(truth_path, image.shape[:2]) if isinstance(truth_path, str) and truth_path else None
+    return overlay_contours(image, truth, pred, size=512)
+
+
 def predict_masks(
     model: str | os.PathLike[str] | Segmenter,
     cases: pd.DataFrame | str | os.PathLike[str],
@@ -159,11 +168,15 @@ def predict_masks(
     device: str = "cpu",
     tta: bool = False,
     adapt_bn: bool = False,
+    overlays: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Segment every case's image; write ``out_dir/masks/<case_id>.png`` and ``out_dir/cases.parquet``.
 
-    Returns the case table with ``mask_pred_path`` (absolute paths, as saved).
+    Returns the case table with ``mask_pred_path`` (absolute paths, as saved). ``overlays`` also
+    writes ``out_dir/overlays/<case_id>.jpg``: the image (longest side at most 512 px) with the
+    predicted outline in magenta and, where the case has a ``mask_path``, the true one in green
+    (:func:`dermkit.segment.report.overlay_contours`), listed in an ``overlay_path`` column.
     ``postprocessing`` overrides the run's settings; ``tta`` averages over the eight dihedral
     views of each image (a loaded :class:`Segmenter` keeps its own setting). ``adapt_bn`` first
     re-estimates the BatchNorm statistics on all the table's images
@@ -186,13 +199,19 @@ def predict_masks(
         from dermkit.io import read_image
 
         seg.adapt_batchnorm((read_image(p) for p in table["image_path"]), batch_size=batch_size)
+    overlay_paths = [out / "overlays" / f"{cid}.jpg" for cid in table["case_id"]] if overlays else []
+    truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)
     with Progress(disable=not progress) as bar:
         task = bar.add_task("segmenting", total=len(table))
         for start, images in _batches(list(table["image_path"]), batch_size):
             for i, mask in enumerate(seg.predict(images, postprocessing)):
                 write_image(paths[start + i], mask)
+                if overlays:
+                    write_image(overlay_paths[start + i], _overlay(images[i], truths[start + i], mask))
             bar.advance(task, len(images))
     result = table.copy()
     result["mask_pred_path"] = pd.Series([str(p.resolve()) for p in paths], index=result.index, dtype="string")
+    if overlays:
+        result["overlay_path"] = pd.Series([str(p.resolve()) for p in overlay_paths], index=result.index, dtype="string")
     save_cases(result, out / "cases.parquet")
     return result

@@ -45,10 +45,11 @@ MIN_GROUP = 30
 """Groups with fewer images are hatched in the group figure and flagged in its table."""
 
 
-def overlay_contours(image: np.ndarray, truth: np.ndarray, pred: np.ndarray, size: int = 192, thickness: int = 2) -> np.ndarray:
+def overlay_contours(image: np.ndarray, truth: np.ndarray | None, pred: np.ndarray, size: int = 192, thickness: int = 2) -> np.ndarray:
     """An RGB uint8 copy of ``image``, shrunk to longest side ``size`` (never enlarged), with the
-    outlines of the ``truth`` mask (:data:`TRUTH_COLOUR`) and the ``pred`` mask (:data:`PRED_COLOUR`,
-    on top) drawn ``thickness`` pixels wide. Both masks must have the image's height and width.
+    outlines of the ``truth`` mask (:data:`TRUTH_COLOUR`; ``None`` when there is none) and the
+    ``pred`` mask (:data:`PRED_COLOUR`, on top) drawn ``thickness`` pixels wide. Masks must have the
+    image's height and width.
 
     Example:
         >>> img = np.zeros((8, 8, 3), np.uint8); truth = np.zeros((8, 8), bool); truth[2:6, 2:6] = True
@@ -58,13 +59,14 @@ def overlay_contours(image: np.ndarray, truth: np.ndarray, pred: np.ndarray, siz
     import cv2
 
     img = np.asarray(image)
-    for mask, name in ((truth, "true"), (pred, "predicted")):
+    masks = [(m, name, colour) for m, name, colour in ((truth, "true", TRUTH_COLOUR), (pred, "predicted", PRED_COLOUR)) if m is not None]
+    for mask, name, _ in masks:
         if np.shape(mask)[:2] != img.shape[:2]:
             raise DataError(f"{name} mask is {np.shape(mask)[1]}x{np.shape(mask)[0]} but the image is {img.shape[1]}x{img.shape[0]} (width x height)")
     scale = min(1.0, size / max(img.shape[:2]))
     shape = (max(1, round(img.shape[1] * scale)), max(1, round(img.shape[0] * scale)))  # (width, height) for OpenCV
     out = np.ascontiguousarray(cv2.resize(img, shape, interpolation=cv2.INTER_AREA) if scale < 1 else img.copy())
-    for mask, colour in ((truth, TRUTH_COLOUR), (pred, PRED_COLOUR)):
+    for mask, _, colour in masks:
         small = np.asarray(mask).astype(np.uint8)
         if scale < 1:
             small = cv2.resize(small, shape, interpolation=cv2.INTER_NEAREST)
