@@ -120,6 +120,7 @@ def write_segmentation_report(
     from dermkit.evaluate import figures
     from dermkit.evaluate.report import format_value, jsonable, load_template
     from dermkit.evaluate.segmentation import ISIC2018_JACCARD_THRESHOLD
+    from dermkit.io import atomic_path
     from dermkit.segment.evaluate import FAILURE_AREA_RATIOS, labelled_rows
 
     summary = jsonable(dict(summary))
@@ -147,8 +148,6 @@ def write_segmentation_report(
         tile=lambda row: _tile(row, paths.loc[row["case_id"]], truth_column, pred_column, list(groups)),
         fmt=format_value,
     )
-    from dermkit.io import atomic_path
-
     path = Path(out_dir) / "report.html"
     with atomic_path(path) as tmp:
         tmp.write_text(html, encoding="utf-8")
