@@ -97,6 +97,18 @@ def thumbnail_uri(path: object, size: int = 128) -> str | None:
     return image_uri(img, size)
 
 
+def shrunk_size(shape: tuple[int, ...], size: int) -> tuple[int, int] | None:
+    """``(width, height)`` of an image of ``shape`` (height first) shrunk to longest side ``size``, as
+    OpenCV's ``resize`` takes it; ``None`` when it already fits (images are never enlarged).
+
+    Example:
+        >>> shrunk_size((300, 400, 3), 100), shrunk_size((30, 40), 100)
+        ((100, 75), None)
+    """
+    scale = size / max(shape[:2])
+    return (max(1, round(shape[1] * scale)), max(1, round(shape[0] * scale))) if scale < 1 else None
+
+
 def image_uri(image: np.ndarray, size: int = 128) -> str | None:
     """An RGB uint8 image, shrunk to longest side ``size`` (never enlarged), as a JPEG data URI.
 
@@ -107,9 +119,9 @@ def image_uri(image: np.ndarray, size: int = 128) -> str | None:
     import cv2
 
     img = np.asarray(image)
-    scale = size / max(img.shape[:2])
-    if scale < 1:
-        img = cv2.resize(img, (max(1, round(img.shape[1] * scale)), max(1, round(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    shrunk = shrunk_size(img.shape, size)
+    if shrunk:
+        img = cv2.resize(img, shrunk, interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii") if ok else None
 

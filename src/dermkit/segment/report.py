@@ -58,18 +58,19 @@ def overlay_contours(image: np.ndarray, truth: np.ndarray | None, pred: np.ndarr
     """
     import cv2
 
+    from dermkit.evaluate.report import shrunk_size
+
     img = np.asarray(image)
     masks = [(m, name, colour) for m, name, colour in ((truth, "true", TRUTH_COLOUR), (pred, "predicted", PRED_COLOUR)) if m is not None]
     for mask, name, _ in masks:
         if np.shape(mask)[:2] != img.shape[:2]:
             raise DataError(f"{name} mask is {np.shape(mask)[1]}x{np.shape(mask)[0]} but the image is {img.shape[1]}x{img.shape[0]} (width x height)")
-    scale = min(1.0, size / max(img.shape[:2]))
-    shape = (max(1, round(img.shape[1] * scale)), max(1, round(img.shape[0] * scale)))  # (width, height) for OpenCV
-    out = np.ascontiguousarray(cv2.resize(img, shape, interpolation=cv2.INTER_AREA) if scale < 1 else img.copy())
+    shrunk = shrunk_size(img.shape, size)
+    out = np.ascontiguousarray(cv2.resize(img, shrunk, interpolation=cv2.INTER_AREA) if shrunk else img.copy())
     for mask, _, colour in masks:
         small = np.asarray(mask).astype(np.uint8)
-        if scale < 1:
-            small = cv2.resize(small, shape, interpolation=cv2.INTER_NEAREST)
+        if shrunk:
+            small = cv2.resize(small, shrunk, interpolation=cv2.INTER_NEAREST)
         contours, _ = cv2.findContours(small, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(out, contours, -1, colour, thickness)
     return out
@@ -126,9 +127,8 @@ def write_segmentation_report(
     summary = jsonable(dict(summary))
     groups = {col: {g: {**s, "small": s["n"] < MIN_GROUP, "ci": {"thresholded_jaccard": s["thresholded_jaccard_ci"]}} for g, s in part.items()}
               for col, part in summary["by"].items()}
-    jaccard = per_image["jaccard"].to_numpy(dtype=float)
     figs = {
-        "histogram": figures.to_data_uri(figures.score_histogram_figure(jaccard, ISIC2018_JACCARD_THRESHOLD)),
+        "histogram": figures.to_data_uri(figures.score_histogram_figure(per_image["jaccard"], ISIC2018_JACCARD_THRESHOLD)),
         "groups": {col: figures.to_data_uri(figures.group_figure(col, part, ("thresholded_jaccard", "jaccard"))) for col, part in groups.items()},
     }
     paths = cases.set_index("case_id")[["image_path", truth_column, pred_column]]
@@ -138,7 +138,6 @@ def write_segmentation_report(
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         s=summary,
         groups=groups,
-        below=float((jaccard < ISIC2018_JACCARD_THRESHOLD).mean()) if len(jaccard) else None,
         threshold=ISIC2018_JACCARD_THRESHOLD,
         ratios=FAILURE_AREA_RATIOS,
         min_group=MIN_GROUP,
