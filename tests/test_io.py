@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dermkit.errors import DataError
-from dermkit.io import atomic_path, read_image, read_mask, to_rgb_uint8, write_image
+from dermkit.io import atomic_path, image_shape, read_image, read_mask, to_rgb_uint8, write_image
 
 
 def test_image_roundtrip_and_conversions(tmp_path):
@@ -27,6 +27,17 @@ def test_corrupt_missing_and_wrong_size(tmp_path):
     assert read_mask(tmp_path / "m.png").all()
     with pytest.raises(DataError, match=r"6x4 but its image is 5x4"):
         read_mask(tmp_path / "m.png", shape=(4, 5))
+
+
+def test_image_shape_from_the_header_and_its_errors(tmp_path):
+    write_image(tmp_path / "a.jpg", np.zeros((7, 11, 3), np.uint8))
+    write_image(tmp_path / "m.png", np.ones((4, 6), bool))
+    assert image_shape(tmp_path / "a.jpg") == (7, 11) and image_shape(tmp_path / "m.png") == read_mask(tmp_path / "m.png").shape
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG not really")
+    with pytest.raises(DataError, match="cannot decode mask.*bad.png"):
+        image_shape(tmp_path / "bad.png", "mask")
+    with pytest.raises(DataError, match="image file not found.*none.png"):
+        image_shape(tmp_path / "none.png")
 
 
 def test_atomic_path_keeps_old_file_on_failure(tmp_path):

@@ -127,9 +127,40 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
 
     p = Path(path)
     m = _decode(p, cv2.IMREAD_GRAYSCALE, "mask")
-    if shape is not None and tuple(m.shape[:2]) != tuple(shape[:2]):
-        raise DataError(f"mask {p} is {m.shape[1]}x{m.shape[0]} but its image is {shape[1]}x{shape[0]} (width x height)")
+    if shape is not None:
+        check_mask_shape(p, m.shape[:2], shape)
     return m > 128
+
+
+def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], image_shape: tuple[int, ...]) -> None:
+    """Raise :class:`DataError` naming the mask at ``path`` and both sizes unless its ``(H, W)`` is its image's.
+
+    Example:
+        >>> check_mask_shape("m.png", (10, 10), (256, 256))
+        Traceback (most recent call last):
+        ...
+        dermkit.errors.DataError: mask m.png is 10x10 but its image is 256x256 (width x height)
+    """
+    if tuple(mask_shape[:2]) != tuple(image_shape[:2]):
+        raise DataError(f"mask {path} is {mask_shape[1]}x{mask_shape[0]} but its image is {image_shape[1]}x{image_shape[0]} (width x height)")
+
+
+def image_shape(path: str | os.PathLike[str], kind: str = "image") -> tuple[int, int]:
+    """``(H, W)`` of an image file, read from its header without decoding the pixels.
+
+    A missing or unreadable file raises :class:`DataError` naming it as a ``kind`` (e.g. "mask").
+    """
+    from PIL import Image
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{kind} file not found: {p}")
+    try:
+        with Image.open(p) as im:
+            width, height = im.size
+    except Exception:
+        raise DataError(f"cannot decode {kind} (corrupt or not an image): {p}") from None
+    return height, width
 
 
 def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:

@@ -52,14 +52,17 @@ def test_predict_evaluate_features(tiny_run, ellipse_cases, tmp_path):
     assert "Lowest-scoring images" in report and report.count('<div class="id"') == 6  # all six images: worst twelve, none left for the median
     res = invoke("segment", "predict", tiny_run, table, "-o", tmp_path / "pred_tta", "--no-fill-holes", "--tta")
     assert res.exit_code == 0, res.output
-    res = invoke("segment", "evaluate", tmp_path / "pred_tta" / "cases.parquet", "--against", out / "cases.parquet", "-o", tmp_path / "eval_tta")
+    res = invoke("segment", "evaluate", tmp_path / "pred_tta" / "cases.parquet", "--against", out / "cases.parquet", "-o", tmp_path / "eval_tta",
+                 "--min-group-size", "3")
     assert res.exit_code == 0, res.output
     compared = json.loads((tmp_path / "eval_tta" / "comparison.json").read_text())
     tta = pd.read_csv(tmp_path / "eval_tta" / "per_image.csv").set_index("case_id")["thresholded_jaccard"]
     plain = pd.read_csv(tmp_path / "eval" / "per_image.csv").set_index("case_id")["thresholded_jaccard"]
     assert compared["overall"]["n"] == 6 and compared["overall"]["difference"] == pytest.approx((tta - plain).mean())
     assert f"{compared['overall']['difference']:+.3f}" in res.output
-    assert f"{compared['overall']['difference']:+.3f}" in (tmp_path / "eval_tta" / "report.html").read_text()
+    report_tta = (tmp_path / "eval_tta" / "report.html").read_text()
+    assert f"{compared['overall']['difference']:+.3f}" in report_tta
+    assert " ⚠</td>" in report and " ⚠</td>" not in report_tta  # three images per skin tone: flagged under 30, not under 3
     res = invoke("features", out / "cases.parquet", "-o", tmp_path / "f.parquet", "--mask-column", "mask_pred_path", "--mm-per-px", "0.02")
     assert res.exit_code == 0, res.output
     feats = pd.read_parquet(tmp_path / "f.parquet")

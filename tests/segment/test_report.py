@@ -109,6 +109,9 @@ def test_report_shows_the_scores_and_the_worst_image_first(scored, tmp_path):
     tiles = re.findall(r'<div class="id" title="([^"]+)">', html)
     assert tiles == ["c1", "c2", "c3", "c0"]  # the two worst, then the other two in score order
     assert html.count('src="data:image/jpeg') == 4 and html.count('src="data:image/png') == 2  # four overlays; histogram + group figure
+    assert html.count(" ⚠</td>") == 2  # brown and light: two images each, under the default 30
+    html = write_segmentation_report(per_image, summary, cases, tmp_path / "out", min_group_size=2).read_text()
+    assert " ⚠</td>" not in html and "fewer than 2 images" in html
 
 
 def test_report_with_a_comparison_and_an_unreadable_image(scored, tmp_path):

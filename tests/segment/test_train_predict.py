@@ -1,6 +1,7 @@
 """Training, prediction and evaluation end to end on ellipses whose masks are known."""
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -148,6 +149,17 @@ def test_evaluate_defined_handling(ellipse_cases, tmp_path):
         evaluate_masks(cases)
     with pytest.raises(DataError, match="mask_pred_path"):
         evaluate_masks(ellipse_cases)
+
+
+def test_overlays_check_every_true_mask_before_the_first_prediction(tiny_run, ellipse_cases, tmp_path):
+    write_image(tmp_path / "small.png", np.zeros((10, 10), bool))
+    cases = ellipse_cases.iloc[:12].copy()
+    cases.loc[11, "mask_path"] = str(tmp_path / "small.png")  # the last case, in the second batch of 8
+    with pytest.raises(DataError, match="small.png is 10x10 but its image is 128x96"):
+        predict_masks(tiny_run, cases, tmp_path / "pred", overlays=True, progress=False)
+    assert list((tmp_path / "pred" / "masks").iterdir()) == []  # stopped before the first prediction
+    table = predict_masks(tiny_run, cases, tmp_path / "pred", progress=False)  # without overlays the true masks are not read
+    assert table["mask_pred_path"].map(lambda p: Path(p).is_file()).all()
 
 
 def test_wrong_size_training_mask_names_the_file(ellipse_cases, tmp_path):

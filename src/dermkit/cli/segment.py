@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Optional
 
@@ -113,6 +114,7 @@ def evaluate_cmd(
     against: Optional[Path] = typer.Option(
         None, "--against", help="Another prediction table of the same cases (e.g. without --tta): also print the paired per-image "
         "difference in thresholded Jaccard from it, with its 95% interval (and write comparison.json under -o)."),
+    min_group_size: int = typer.Option(30, "--min-group-size", help="Groups of fewer images are flagged as unreliable in report.html."),
 ) -> None:
     """Score predicted masks: Jaccard, ISIC 2018 thresholded Jaccard, Dice, HD95, overall and per group."""
     from dermkit.cases import load_cases
@@ -134,7 +136,7 @@ def evaluate_cmd(
         table.add_column(col, justify="left" if col == "group" else "right", no_wrap=True)
     for name, s in labelled_rows(summary):
         lo, hi = s["thresholded_jaccard_ci"]
-        ci = f"{lo:.3f}-{hi:.3f}" if lo == lo else "-"  # nan (one image): no interval
+        ci = "-" if math.isnan(lo) else f"{lo:.3f}-{hi:.3f}"  # nan (one image): no interval
         table.add_row(name, str(s["n"]), f"{s['thresholded_jaccard']:.3f}", ci, f"{s['jaccard']:.3f}", f"{s['dice']:.3f}", f"{s['hd95_median']:.1f}")
     Console().print(table)
     if comparison is not None:
@@ -143,7 +145,7 @@ def evaluate_cmd(
             diff.add_column(col, justify="left" if col == "group" else "right", no_wrap=True)
         for name, d in labelled_rows(comparison):
             lo, hi = d["ci"]
-            diff.add_row(name, str(d["n"]), f"{d['difference']:+.3f}", f"{lo:+.3f} to {hi:+.3f}" if lo == lo else "-")
+            diff.add_row(name, str(d["n"]), f"{d['difference']:+.3f}", "-" if math.isnan(lo) else f"{lo:+.3f} to {hi:+.3f}")
         Console().print(diff)
     if out is not None:
         if comparison is not None:
@@ -151,5 +153,6 @@ def evaluate_cmd(
         write_json(out / "segmentation_metrics.json", summary)
         with atomic_path(out / "per_image.csv") as tmp:
             per_image.to_csv(tmp, index=False)
-        report = write_segmentation_report(per_image, summary, scored, out, pred_column=pred_column, comparison=comparison)
+        report = write_segmentation_report(per_image, summary, scored, out, pred_column=pred_column, comparison=comparison,
+                                           min_group_size=min_group_size)
         Console().print(f"[green]wrote[/] {out / 'segmentation_metrics.json'}, {out / 'per_image.csv'} and {report}")

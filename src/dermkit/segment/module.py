@@ -19,6 +19,7 @@ import torch
 
 from dermkit.segment.losses import SegmentationLoss
 from dermkit.train.ema import EmaWeights
+from dermkit.train.layout import memory_format
 
 
 class SegmentationModule(EmaWeights, pl.LightningModule):
@@ -58,8 +59,7 @@ class SegmentationModule(EmaWeights, pl.LightningModule):
         return self.model(x)
 
     def _images(self, batch: dict[str, Any]) -> torch.Tensor:
-        x = batch["image"]
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+        return batch["image"].contiguous(memory_format=memory_format(self.channels_last))
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         """Loss on one batch of ``{"image", "mask"}`` samples."""

@@ -149,6 +149,15 @@ def _batches(paths: list[str], batch_size: int) -> Iterator[tuple[int, list[np.n
         yield start, [read_image(p) for p in paths[start : start + batch_size]]
 
 
+def _check_truth_shapes(image_paths: Iterable[str], truth_paths: Iterable[object]) -> None:
+    """Before any prediction: every true mask named must be readable and of its image's size."""
+    from dermkit.io import check_mask_shape, image_shape
+
+    for image, truth in zip(image_paths, truth_paths):
+        if isinstance(truth, str) and truth:
+            check_mask_shape(truth, image_shape(truth, "mask"), image_shape(image))
+
+
 def _overlay(image: np.ndarray, truth_path: object, pred: np.ndarray) -> np.ndarray:
     """The image with the predicted outline and, when ``truth_path`` names a mask, the true one."""
     from dermkit.io import read_mask
@@ -201,6 +210,8 @@ def predict_masks(
         seg.adapt_batchnorm((read_image(p) for p in table["image_path"]), batch_size=batch_size)
     overlay_paths = [out / "overlays" / f"{cid}.jpg" for cid in table["case_id"]] if overlays else []
     truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)
+    if overlays:
+        _check_truth_shapes(table["image_path"], truths)
     with Progress(disable=not progress) as bar:
         task = bar.add_task("segmenting", total=len(table))
         for start, images in _batches(list(table["image_path"]), batch_size):

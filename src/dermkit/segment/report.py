@@ -9,7 +9,7 @@
 * a histogram of the per-image Jaccard, with the 0.65 line;
 * per group column (e.g. skin tone, diagnosis): bars of thresholded Jaccard, with interval
   whiskers, beside plain Jaccard (the gap between them comes from the images under 0.65); groups
-  under ``MIN_GROUP`` images are hatched; and the table;
+  under ``min_group_size`` images (30 by default) are hatched; and the table;
 * with a paired comparison (``--against``): the per-image change and its interval, per group;
 * two galleries: the lowest-scoring images, and some around the median. Each image is drawn with
   the true outline in green and the predicted one in magenta (:func:`overlay_contours`), so one can
@@ -41,8 +41,6 @@ TRUTH_COLOUR = (0, 255, 0)
 """RGB of the true outline in the report's images (green)."""
 PRED_COLOUR = (255, 0, 255)
 """RGB of the predicted outline (magenta), drawn over the true one where they meet."""
-MIN_GROUP = 30
-"""Groups with fewer images are hatched in the group figure and flagged in its table."""
 
 
 def overlay_contours(image: np.ndarray, truth: np.ndarray | None, pred: np.ndarray, size: int = 192, thickness: int = 2) -> np.ndarray:
@@ -102,14 +100,16 @@ def write_segmentation_report(
     comparison: Mapping[str, Any] | None = None,
     n_worst: int = 12,
     n_typical: int = 6,
+    min_group_size: int = 30,
     title: str = "dermkit segmentation evaluation",
 ) -> Path:
     """Write ``out_dir/report.html`` for the scores of :func:`dermkit.segment.evaluate_masks` and return its path.
 
     ``per_image`` and ``summary`` are what :func:`~dermkit.segment.evaluate_masks` returned for
     ``cases`` (the scored case table, which gives each image and its two masks);
-    ``comparison`` is a result of :func:`~dermkit.segment.paired_differences`. An image that
-    cannot be read shows as an empty tile with its scores; the report is still written.
+    ``comparison`` is a result of :func:`~dermkit.segment.paired_differences`. Groups of fewer
+    than ``min_group_size`` images are hatched and flagged as unreliable. An image that cannot be
+    read shows as an empty tile with its scores; the report is still written.
 
     Example:
         >>> write_segmentation_report(per_image, summary, table, "eval-out")  # doctest: +SKIP
@@ -125,7 +125,7 @@ def write_segmentation_report(
     from dermkit.segment.evaluate import FAILURE_AREA_RATIOS, labelled_rows
 
     summary = jsonable(dict(summary))
-    groups = {col: {g: {**s, "small": s["n"] < MIN_GROUP, "ci": {"thresholded_jaccard": s["thresholded_jaccard_ci"]}} for g, s in part.items()}
+    groups = {col: {g: {**s, "small": s["n"] < min_group_size, "ci": {"thresholded_jaccard": s["thresholded_jaccard_ci"]}} for g, s in part.items()}
               for col, part in summary["by"].items()}
     figs = {
         "histogram": figures.to_data_uri(figures.score_histogram_figure(per_image["jaccard"], ISIC2018_JACCARD_THRESHOLD)),
@@ -140,7 +140,7 @@ def write_segmentation_report(
         groups=groups,
         threshold=ISIC2018_JACCARD_THRESHOLD,
         ratios=FAILURE_AREA_RATIOS,
-        min_group=MIN_GROUP,
+        min_group=min_group_size,
         comparison_rows=labelled_rows(jsonable(dict(comparison))) if comparison is not None else [],
         figs=figs,
         galleries=[("Lowest-scoring images", worst), ("Around the median", typical)],

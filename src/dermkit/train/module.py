@@ -24,6 +24,7 @@ from dermkit.models.classifier import Classifier
 from dermkit.train.config import TrainConfig
 from dermkit.train.debias import AdversarialHeads, GroupDRO, ToneTwins, circle_loss
 from dermkit.train.ema import EmaWeights
+from dermkit.train.layout import memory_format
 from dermkit.train.losses import classification_loss, soft_targets
 
 
@@ -73,8 +74,7 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
         self.val_metrics = torchmetrics.MetricCollection(metrics)
 
     def _images(self, batch: Mapping[str, Any]) -> torch.Tensor:
-        x = batch["image"]
-        return x.contiguous(memory_format=torch.channels_last) if self.config.channels_last else x
+        return batch["image"].contiguous(memory_format=memory_format(self.config.channels_last))
 
     def training_step(self, batch: Mapping[str, Any], batch_idx: int) -> torch.Tensor:
         """Loss of one batch: classification (+ debiasing terms)."""
