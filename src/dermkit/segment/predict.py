@@ -201,6 +201,9 @@ def predict_masks(
 
     seg = model if isinstance(model, Segmenter) else Segmenter.load(model, device, tta)
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)
+    if overlays:
+        _check_truth_shapes(table["image_path"], truths)
     out = Path(out_dir)
     (out / "masks").mkdir(parents=True, exist_ok=True)
     paths = [out / "masks" / f"{cid}.png" for cid in table["case_id"]]
@@ -209,9 +212,6 @@ def predict_masks(
 
         seg.adapt_batchnorm((read_image(p) for p in table["image_path"]), batch_size=batch_size)
     overlay_paths = [out / "overlays" / f"{cid}.jpg" for cid in table["case_id"]] if overlays else []
-    truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)
-    if overlays:
-        _check_truth_shapes(table["image_path"], truths)
     with Progress(disable=not progress) as bar:
         task = bar.add_task("segmenting", total=len(table))
         for start, images in _batches(list(table["image_path"]), batch_size):
