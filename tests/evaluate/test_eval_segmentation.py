@@ -100,6 +100,8 @@ def test_score_masks_table():
     assert table.loc["b", "dice"] == pytest.approx(0.75)
     assert table.loc["b", "hd95"] == pytest.approx(4.0)
     assert table["thresholded_jaccard"].mean() == pytest.approx(0.5)
+    quick = score_masks([t, box((10, 10), 0, 6, 0, 10)], [t, t], case_ids=["a", "b"], with_hd95=False)
+    assert quick["hd95"].isna().all() and quick.drop(columns="hd95").equals(table.drop(columns="hd95"))
 
 
 def test_mean_ci_matches_the_normal_approximation():

@@ -128,7 +128,7 @@ def evaluate_cmd(
     per_image, summary = evaluate_masks(scored, pred_column=pred_column, by=group_columns, progress=True)
     comparison = None
     if against is not None:
-        baseline = evaluate_masks(against, pred_column=pred_column, by=group_columns, progress=True)[0]
+        baseline = evaluate_masks(against, pred_column=pred_column, by=group_columns, progress=True, with_hd95=False)[0]
         comparison = paired_differences(baseline, per_image, by=group_columns)
     table = Table(show_header=True, caption="tJ: thresholded Jaccard, the ISIC 2018 score (a Jaccard under 0.65 counts as 0), "
                   "with its 95% bootstrap interval over the images; HD95: median 95th-percentile Hausdorff distance (px)")

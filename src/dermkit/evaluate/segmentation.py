@@ -207,10 +207,12 @@ def score_masks(
     targets: Sequence[MaskLike],
     case_ids: Sequence[str] | None = None,
     spacing: float | Sequence[float] = 1.0,
+    with_hd95: bool = True,
 ) -> pd.DataFrame:
     """Per-image table with ``jaccard``, ``thresholded_jaccard``, ``dice``, ``hd95`` and ``area_ratio`` (index: case id).
 
-    The ISIC 2018 score of the set is ``table["thresholded_jaccard"].mean()``.
+    The ISIC 2018 score of the set is ``table["thresholded_jaccard"].mean()``. The Hausdorff
+    distance takes about nine tenths of the time; ``with_hd95=False`` leaves it out (NaN).
 
     Example:
         >>> t = score_masks([np.ones((2, 2), bool)], [np.ones((2, 2), bool)], case_ids=["a"])
@@ -227,7 +229,7 @@ def score_masks(
             "jaccard": jac,
             "thresholded_jaccard": np.where(jac < ISIC2018_JACCARD_THRESHOLD, 0.0, jac),
             "dice": per_image(dice, ps, ts),
-            "hd95": per_image(lambda p, t: hd95(p, t, spacing=spacing), ps, ts),
+            "hd95": per_image(lambda p, t: hd95(p, t, spacing=spacing), ps, ts) if with_hd95 else np.full(len(ps), np.nan),
             "area_ratio": per_image(area_ratio, ps, ts),
         },
         index=pd.Index(ids, name="case_id"),

@@ -37,6 +37,7 @@ def evaluate_masks(
     truth_column: str = "mask_path",
     by: Sequence[str] = ("skin_tone",),
     progress: bool = False,
+    with_hd95: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per-image scores and a summary ``{"overall": {...}, "by": {column: {group: {...}}}}``.
 
@@ -45,8 +46,9 @@ def evaluate_masks(
     95% bootstrap interval of the score over the images (``[nan, nan]`` for a single image), so a
     small group's score reads with its uncertainty, the median ``area_ratio`` (predicted over true
     area: under 1, the model draws lesions smaller than the annotators), and ``failures``: how the
-    images under 0.65 failed (:func:`failure_kinds`). Cases lacking either mask raise
-    :class:`DataError` naming the first one.
+    images under 0.65 failed (:func:`failure_kinds`). ``with_hd95=False`` skips the Hausdorff
+    distance, most of the scoring time (``hd95`` NaN), e.g. for a baseline only compared by
+    :func:`paired_differences`. Cases lacking either mask raise :class:`DataError` naming the first one.
 
     Example:
         >>> table, summary = evaluate_masks("out/cases.parquet")  # doctest: +SKIP
@@ -69,7 +71,7 @@ def evaluate_masks(
         truth = read_mask(t_path)
         preds.append(read_mask(p_path, truth.shape))
         truths.append(truth)
-    scores = score_masks(preds, truths, case_ids=list(table["case_id"]))
+    scores = score_masks(preds, truths, case_ids=list(table["case_id"]), with_hd95=with_hd95)
     groups = [c for c in by if c in table.columns]
     per_image = scores.reset_index()
     for col in groups:
