@@ -40,6 +40,20 @@ def test_image_shape_from_the_header_and_its_errors(tmp_path):
         image_shape(tmp_path / "none.png")
 
 
+def test_an_exif_rotated_jpeg_mask_stays_aligned_with_its_image(tmp_path):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees to display"
+    pixels = np.zeros((10, 20), np.uint8)
+    pixels[:, :5] = 255  # the lesion: the left quarter as stored
+    for name, mode in (("image.jpg", "RGB"), ("mask.jpg", "L")):
+        Image.fromarray(pixels).convert(mode).save(tmp_path / name, exif=exif.tobytes(), quality=100)
+    image, mask = read_image(tmp_path / "image.jpg"), read_mask(tmp_path / "mask.jpg", shape=image_shape(tmp_path / "image.jpg"))
+    assert image.shape[:2] == mask.shape == image_shape(tmp_path / "mask.jpg") == (10, 20)
+    assert mask[:, :4].all() and not mask[:, 6:].any()
+
+
 def test_atomic_path_keeps_old_file_on_failure(tmp_path):
     target = tmp_path / "t.txt"
     target.write_text("old")

@@ -122,11 +122,13 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
     """Read a lesion mask as bool ``(H, W)``: pixels above 128 are lesion.
 
     ``shape`` is the image's ``(H, W)``; a mask of another size raises :class:`DataError` naming both.
+    Like :func:`read_image`, an EXIF orientation tag is ignored, so mask and image pixels stay
+    aligned as stored.
     """
     import cv2
 
     p = Path(path)
-    m = _decode(p, cv2.IMREAD_GRAYSCALE, "mask")
+    m = _decode(p, cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION, "mask")
     if shape is not None:
         check_mask_shape(p, m.shape[:2], shape)
     return m > 128
