@@ -40,6 +40,18 @@ def test_image_shape_from_the_header_and_its_errors(tmp_path):
         image_shape(tmp_path / "none.png")
 
 
+def test_image_shape_decodes_what_pillow_cannot_open(tmp_path, monkeypatch):
+    import PIL.Image
+
+    write_image(tmp_path / "a.png", np.zeros((7, 11, 3), np.uint8))
+
+    def refuse(*args, **kwargs):
+        raise PIL.UnidentifiedImageError("not for Pillow")
+
+    monkeypatch.setattr(PIL.Image, "open", refuse)
+    assert image_shape(tmp_path / "a.png") == (7, 11)  # OpenCV, which reads the pixels, can
+
+
 def test_an_exif_rotated_jpeg_mask_stays_aligned_with_its_image(tmp_path):
     from PIL import Image
 

@@ -148,10 +148,13 @@ def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], 
 
 
 def image_shape(path: str | os.PathLike[str], kind: str = "image") -> tuple[int, int]:
-    """``(H, W)`` of an image file, read from its header without decoding the pixels.
+    """``(H, W)`` of an image file as :func:`read_image` / :func:`read_mask` read it.
 
-    A missing or unreadable file raises :class:`DataError` naming it as a ``kind`` (e.g. "mask").
+    Pillow reads the size from the header without decoding the pixels; a file Pillow cannot open
+    is decoded with OpenCV, as for reading. A missing or undecodable file raises
+    :class:`DataError` naming it as a ``kind`` (e.g. "mask").
     """
+    import cv2
     from PIL import Image
 
     p = Path(path)
@@ -161,7 +164,7 @@ def image_shape(path: str | os.PathLike[str], kind: str = "image") -> tuple[int,
         with Image.open(p) as im:
             width, height = im.size
     except Exception:
-        raise DataError(f"cannot decode {kind} (corrupt or not an image): {p}") from None
+        return _decode(p, cv2.IMREAD_UNCHANGED, kind).shape[:2]
     return height, width
 
 
