@@ -47,7 +47,7 @@ class SegmentationModule(EmaWeights, pl.LightningModule):
     ) -> None:
         super().__init__()
         self.channels_last = channels_last
-        self.model = model.to(memory_format=torch.channels_last) if channels_last else model
+        self.model = model.to(memory_format=memory_format(channels_last))
         self.loss = loss if loss is not None else SegmentationLoss()
         self.lr, self.weight_decay = lr, weight_decay
         self.total_steps, self.total_seconds = total_steps, total_seconds

@@ -50,9 +50,7 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
         self.config = config
         self._fit_start = 0.0
         self.num_classes = model.head[-1].out_features
-        if config.channels_last:
-            model = model.to(memory_format=torch.channels_last)
-        self.model = model
+        self.model = model.to(memory_format=memory_format(config.channels_last))
         self.init_ema(config.ema)
         if config.compile:
             self.model.compile()
