@@ -99,15 +99,15 @@ def evaluate(cases: pd.DataFrame, preds: pd.DataFrame, preset: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/debiasing"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/debiasing"), help="output folder: results.json, results.md and the runs")
     parser.add_argument("--n", type=int, default=800, help="cases per preset")
-    parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--model", default="resnet10t")
-    parser.add_argument("--presets", nargs="+", default=list(METHODS))
-    parser.add_argument("--methods", nargs="+", default=None)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--size", type=int, default=64, help="image side in pixels, generated and trained at")
+    parser.add_argument("--epochs", type=int, default=8, help="training epochs of every run")
+    parser.add_argument("--model", default="resnet10t", help="timm classifier trained by every run")
+    parser.add_argument("--presets", nargs="+", default=list(METHODS), choices=list(METHODS), help="synthetic presets with a planted bias to run")
+    parser.add_argument("--methods", nargs="+", default=None, choices=list(METHODS["spurious-ruler"]), help="only these methods (plain is training without debiasing); without it, all of them")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated images and of training")
     parser.add_argument("--reuse-runs", action="store_true", help="score runs already in OUT/runs instead of training them again")
     args = parser.parse_args()
     load_at_start = [round(v, 2) for v in __import__("os").getloadavg()]

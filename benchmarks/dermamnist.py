@@ -188,12 +188,12 @@ def markdown(results: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/dermamnist"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/dermamnist"), help="output folder: results.json, results.md and the runs")
     parser.add_argument("--minutes", type=float, default=20.0, help="training budget of the DermaMNIST-split run")
     parser.add_argument("--grouped-minutes", type=float, default=None, help="budget of the lesion-grouped run (default: --minutes; 0 skips it)")
     parser.add_argument("--set", dest="options", action="append", default=[], help="change a recipe option, KEY=YAML_VALUE")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
     args = parser.parse_args()
     import yaml
 

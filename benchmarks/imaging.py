@@ -153,14 +153,14 @@ def tone_transform(cases: pd.DataFrame, limit: int, seed: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--n", type=int, default=600, help="synthetic images")
-    ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--hair-limit", type=int, default=200)
-    ap.add_argument("--transform-limit", type=int, default=120)
-    ap.add_argument("--speed-images", type=int, default=100)
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/imaging"))
+    ap.add_argument("--size", type=int, default=256, help="image side in pixels")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the generated images and of the target tones")
+    ap.add_argument("--hair-limit", type=int, default=200, help="hairy images scored for hair removal")
+    ap.add_argument("--transform-limit", type=int, default=120, help="images given a new skin tone by shift_skin_tone")
+    ap.add_argument("--speed-images", type=int, default=100, help="images timed through measure_ita")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/imaging"), help="output folder: results.json and results.md")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

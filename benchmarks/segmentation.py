@@ -409,23 +409,27 @@ def write_results(results: dict, out: Path, render: Callable[[dict], str] = mark
     return results
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """``--help`` keeps the description's line breaks and shows each option's default."""
+
+
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of how each model is trained and on what data (shared with segmentation_target_masks.py)."""
-    parser.add_argument("--data", type=Path, default=SHARED_DATA)
-    parser.add_argument("--arch", default="unet")
-    parser.add_argument("--encoder", default="resnet18")
-    parser.add_argument("--image-size", type=int, default=128)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--data", type=Path, default=SHARED_DATA, help="Folder holding the shared data sets (isic2018_task12_256, ham10000, isic2017_*).")
+    parser.add_argument("--arch", default="unet", help="Segmentation architecture (create_segmenter: unet, unetplusplus, deeplabv3plus, fpn, manet).")
+    parser.add_argument("--encoder", default="resnet18", help="Encoder: an smp name (resnet18, efficientnet-b0) or a timm one with the tu- prefix (tu-mobilenetv3_large_100).")
+    parser.add_argument("--image-size", type=int, default=128, help="Side in pixels the images are resized to for training and prediction (masks are written at each image's own size).")
+    parser.add_argument("--batch-size", type=int, default=8, help="Training images per optimiser step.")
+    parser.add_argument("--lr", type=float, default=1e-3, help="Peak AdamW learning rate of every run (5%% warm-up, then cosine decay over its time budget).")
     parser.add_argument("--lovasz-weight", type=float, default=0.0, help="Weight of the per-image Lovász hinge added to Dice + BCE in every run (0: off).")
     parser.add_argument("--boundary-weight", type=float, default=0.0, help="Weight of the boundary loss (Kervadec et al.) added to Dice + BCE in every run (0: off).")
     parser.add_argument("--precision", default="32-true", help="Lightning precision of every run: bf16-mixed trains faster on CPUs with bf16 units (benchmarks/segmentation_train_speed.py).")
     parser.add_argument("--channels-last", action="store_true", help="Channels-last weights and batches (faster convolutions).")
     parser.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights in every run (e.g. 0.999; 0: off): the saved model is the average.")
     parser.add_argument("--max-steps", type=int, default=-1, help="Cap on optimiser steps per run (smoke tests).")
-    parser.add_argument("--workers", type=int, default=0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--synth-preset", default="isic-like")
+    parser.add_argument("--workers", type=int, default=0, help="Data-loader worker processes (0: load in the training process).")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of the splits, the synthetic images and training.")
+    parser.add_argument("--synth-preset", default="isic-like", help="Generator preset of the synthetic images (dermkit synth --help lists them).")
     parser.add_argument("--mix-synth", type=int, default=0, help="Add this many synthetic images (--synth-preset, all diagnoses equally often) to the real ISIC 2018 training set of every run.")
     parser.add_argument("--augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the runs on real images, e.g. '{scale: [0.25, 1.0]}' for zooms up to 2x.")
 
@@ -448,13 +452,13 @@ def command_line(argv: list[str] | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation"), help="Output folder: results.json, results.md, the runs, and the best run in OUT/run.")
     add_training_arguments(parser)
     parser.add_argument("--minutes", type=float, default=60.0, help="Total training budget, split equally over the runs.")
     parser.add_argument("--pre", nargs="*", default=list(PRE_VARIANTS), choices=list(PRE_VARIANTS), help="Pre-processing runs to train.")
     parser.add_argument("--no-synth", action="store_true", help="Skip the synthetic-to-real run.")
-    parser.add_argument("--synth-n", type=int, default=600)
+    parser.add_argument("--synth-n", type=int, default=600, help="Synthetic images generated for the synthetic-to-real run (its test split is held out).")
     parser.add_argument("--limit", type=int, default=None, help="Cap images per test set (and 4x for training): smoke tests.")
     parser.add_argument("--eval-limit", type=int, default=None, help="Cap images per test set (seeded sample), to bound scoring time.")
     parser.add_argument("--synth-augment", default=None, help="Augmentation options (YAML mapping for create_transform) of the synthetic-to-real run, e.g. '{color_jitter: [0.4, 0.4, 0.4, 0.1]}'.")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmentation import (POST_VARIANTS, PRE_VARIANTS, add_training_arguments, checked_augment, command_line, difference_cell, load_sets,
+from segmentation import (POST_VARIANTS, PRE_VARIANTS, HelpFormatter, add_training_arguments, checked_augment, command_line, difference_cell, load_sets,
                           mixed_synthetic, paired_differences, train, with_ci, write_results)
 
 MODELS = ("isic2018", "ham10000", "isic2018+ham10000")  # the first is the one the others are compared with
@@ -98,8 +98,8 @@ def markdown(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation_target_masks"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation_target_masks"), help="Output folder: results.json, results.md, the three models and their predictions.")
     add_training_arguments(parser)
     parser.add_argument("--minutes", type=float, default=20.0, help="Training budget of each of the three models.")
     parser.add_argument("--pre", default="hair_removal", choices=list(PRE_VARIANTS), help="Pre-processing of every model.")

@@ -49,15 +49,15 @@ def hand_loop(model, paths: list[str], out: Path, size: int, batch_size: int) ->
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation_throughput"))
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--run", type=Path, default=None, help="A trained run folder (default: a random-weight U-Net/resnet18).")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation_throughput"), help="Output folder: results.json and results.md.")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Folder of the ISIC 2018 task 1 images that are segmented.")
+    parser.add_argument("--run", type=Path, default=None, help="A trained run folder; without one, a random-weight U-Net/resnet18.")
     parser.add_argument("--n", type=int, default=128, help="Images per repeat.")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--image-size", type=int, default=128)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice); 1 is steadier on a busy machine.")
+    parser.add_argument("--repeats", type=int, default=5, help="Interleaved timed repeats of each loop; the ratio uses each loop's fastest, and medians are reported too.")
+    parser.add_argument("--image-size", type=int, default=128, help="Model input side in pixels.")
+    parser.add_argument("--batch-size", type=int, default=8, help="Images per forward pass, in both loops.")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads; without it, torch's choice. 1 is steadier on a busy machine.")
     args = parser.parse_args(argv)
     import cv2
     import torch

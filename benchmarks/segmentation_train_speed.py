@@ -48,12 +48,12 @@ def seconds(cases, root: Path, steps: int, precision: str, channels_last: bool, 
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation_train_speed"))
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/segmentation_train_speed"), help="Output folder: results.json and results.md.")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Folder of the ISIC 2018 task 1 images trained on.")
     parser.add_argument("--steps", type=int, default=35, help="Steps of the long run of each pair.")
     parser.add_argument("--warmup", type=int, default=5, help="Steps of the short run of each pair.")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="Interleaved timed pairs of runs per setting; the ratio uses each setting's median.")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     from dermkit.datasets import import_dataset

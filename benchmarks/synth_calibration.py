@@ -159,12 +159,12 @@ def compare(real: pd.DataFrame, synth: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="isic-like")
-    ap.add_argument("--n-real", type=int, default=500)
-    ap.add_argument("--n-synth", type=int, default=500)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/synth_calibration"))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--preset", default="isic-like", help="generator preset compared with the real images")
+    ap.add_argument("--n-real", type=int, default=500, help="real ISIC 2018 image/mask pairs measured (a seeded sample)")
+    ap.add_argument("--n-synth", type=int, default=500, help="synthetic images generated and measured")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the real sample and of the generator")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/synth_calibration"), help="output folder: results.json and results.md")
     args = ap.parse_args()
     t0 = time.time()
     real = real_stats(args.n_real, args.seed)

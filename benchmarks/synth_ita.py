@@ -29,12 +29,12 @@ def measured_ita(image: np.ndarray, excluded: np.ndarray) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="balanced")
-    ap.add_argument("--n", type=int, default=300)
-    ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/synth_ita"))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--preset", default="balanced", help="generator preset")
+    ap.add_argument("--n", type=int, default=300, help="synthetic images generated and measured")
+    ap.add_argument("--size", type=int, default=256, help="image side in pixels")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the generator")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/synth_ita"), help="output folder: results.json and results.md")
     args = ap.parse_args()
     from dermkit.io import atomic_path, write_json
     from dermkit.synth import CaseParams, plan_cases, render_case

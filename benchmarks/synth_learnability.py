@@ -118,13 +118,13 @@ def spurious_task(n: int, size: int, epochs: int, seed: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n-balanced", type=int, default=1400)
-    ap.add_argument("--n-spurious", type=int, default=1000)
-    ap.add_argument("--size", type=int, default=64)
-    ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/synth_learnability"))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--n-balanced", type=int, default=1400, help="images of the balanced seven-class task")
+    ap.add_argument("--n-spurious", type=int, default=1000, help="images of the spurious-ruler task")
+    ap.add_argument("--size", type=int, default=64, help="image side in pixels")
+    ap.add_argument("--epochs", type=int, default=8, help="training epochs of each task's CNN")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the generator and of training")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/synth_learnability"), help="output folder: results.json and results.md")
     args = ap.parse_args()
     import torch
 

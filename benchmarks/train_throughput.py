@@ -81,14 +81,14 @@ def dermkit_epochs(cases: pd.DataFrame, args: argparse.Namespace, epochs: int, r
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/train_throughput"))
-    parser.add_argument("--model", default="resnet18")
-    parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--n-train", type=int, default=512)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/train_throughput"), help="output folder: results.json and results.md")
+    parser.add_argument("--model", default="resnet18", help="timm classifier trained by both loops")
+    parser.add_argument("--size", type=int, default=64, help="image side in pixels")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per optimiser step, in both loops")
+    parser.add_argument("--n-train", type=int, default=512, help="training images generated")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per round (the first is warm-up)")
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds of hand loop then dermkit")
     args = parser.parse_args()
     load_at_start = [round(v, 2) for v in __import__("os").getloadavg()]
     hand, ours, paired = [], [], []
