@@ -38,3 +38,21 @@ def test_errors_are_one_line_and_write_nothing(shared_data, tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == []
     res = run("cases", "summary", str(tmp_path / "absent.parquet"))
     assert res.returncode == 1 and "not found" in res.stderr
+
+
+def test_every_command_explains_every_argument_and_option():
+    import typer
+
+    from dermkit.cli import app
+
+    def leaves(command, path):
+        if hasattr(command, "commands"):  # a group: its subcommands
+            for name, sub in command.commands.items():
+                yield from leaves(sub, [*path, name])
+        else:
+            yield " ".join(path), command
+
+    commands = dict(leaves(typer.main.get_command(app), ["dermkit"]))
+    assert {"dermkit train", "dermkit segment train", "dermkit segment predict", "dermkit features"} <= set(commands)
+    unexplained = {name: [p.name for p in cmd.params if not getattr(p, "help", None)] for name, cmd in commands.items()}
+    assert {name: params for name, params in unexplained.items() if params} == {}

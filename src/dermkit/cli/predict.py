@@ -19,7 +19,7 @@ def predict_cmd(
     out: Path = typer.Option(..., "-o", "--out", help="Predictions table to write (.parquet or .csv)."),
     tta: bool = typer.Option(False, "--tta", help="Average over the 8 flips/rotations of each image."),
     embeddings: bool = typer.Option(False, "--embeddings", help="Add the image embedding as emb_* columns."),
-    batch_size: int = typer.Option(64, "--batch-size", "-b"),
+    batch_size: int = typer.Option(64, "--batch-size", "-b", help="Images per forward pass."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:1, mps..."),
 ) -> None:
     """Write case_id, pred and one prob_<class> column per class for every case."""
