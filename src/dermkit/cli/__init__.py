@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 import warnings
+from typing import TextIO
 
 import typer
 from rich.console import Console
@@ -44,7 +45,7 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
 _python_showwarning = warnings.showwarning
 
 
-def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file=None, line: str | None = None) -> None:
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: TextIO | None = None, line: str | None = None) -> None:
     """Print dermkit's own warnings as one ``warning: ...`` line on stderr; other libraries' as Python does."""
     if category.__module__.startswith("dermkit"):
         err_console.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True, highlight=False)

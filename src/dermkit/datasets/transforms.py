@@ -14,9 +14,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from dermkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    import albumentations as A
 
 IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
 IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
@@ -87,7 +90,7 @@ def create_transform(
     color_jitter: float | Sequence[float] = 0.2,
     extra: Sequence[object] = (),
     seed: int | None = None,
-):
+) -> A.Compose:
     """Build the image(+mask) pipeline for training (``train=True``) or evaluation.
 
     Evaluation: resize to ``image_size``. Training: random resized crop covering ``scale`` of the

@@ -14,21 +14,24 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _LABELS = {"auc_macro": "macro AUC", "balanced_accuracy": "balanced accuracy", "accuracy": "accuracy", "thresholded_jaccard": "thresholded Jaccard", "jaccard": "Jaccard"}
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=110, layout="constrained")
 
 
-def to_data_uri(fig) -> str:
+def to_data_uri(fig: Figure) -> str:
     """Render a figure as PNG and return it as a ``data:`` URI.
 
     Example:
@@ -40,7 +43,7 @@ def to_data_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def roc_figure(y_true: np.ndarray, probs: np.ndarray, classes: Sequence[str]):
+def roc_figure(y_true: np.ndarray, probs: np.ndarray, classes: Sequence[str]) -> Figure:
     """One-vs-rest ROC curve per class (classes absent from ``y_true`` are skipped), AUC in the legend.
 
     Example:
@@ -63,7 +66,7 @@ def roc_figure(y_true: np.ndarray, probs: np.ndarray, classes: Sequence[str]):
     return fig
 
 
-def confusion_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str]):
+def confusion_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str]) -> Figure:
     """Confusion matrix coloured by row-normalised recall, annotated with counts (rows = true class).
 
     Example:
@@ -86,7 +89,7 @@ def confusion_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str]):
     return fig
 
 
-def reliability_figure(bins: Sequence[Mapping[str, float]], ece: float):
+def reliability_figure(bins: Sequence[Mapping[str, float]], ece: float) -> Figure:
     """Reliability diagram: accuracy per confidence bin against the diagonal, with bin counts below.
 
     Example:
@@ -110,7 +113,7 @@ def reliability_figure(bins: Sequence[Mapping[str, float]], ece: float):
     return fig
 
 
-def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[str] = ("accuracy", "balanced_accuracy", "auc_macro")):
+def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[str] = ("accuracy", "balanced_accuracy", "auc_macro")) -> Figure:
     """Grouped bars of ``metrics`` per group value with 95% bootstrap CI whiskers; small groups hatched.
 
     ``groups`` is ``evaluate(...)["groups"][column]``.
@@ -140,7 +143,7 @@ def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[s
     return fig
 
 
-def score_histogram_figure(scores: Sequence[float], threshold: float, label: str = "Jaccard per image"):
+def score_histogram_figure(scores: Sequence[float], threshold: float, label: str = "Jaccard per image") -> Figure:
     """Histogram of per-image scores in [0, 1] (20 bins), with a dashed line at ``threshold`` and the
     share of images below it (e.g. the ISIC 2018 rule: a Jaccard under 0.65 scores 0).
 

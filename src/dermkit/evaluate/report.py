@@ -17,13 +17,16 @@ import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from dermkit.errors import DataError
 from dermkit.io import atomic_path, write_json
+
+if TYPE_CHECKING:
+    import jinja2
 
 SUMMARY_KEYS = (
     ("balanced_accuracy", "balanced accuracy"),
@@ -210,7 +213,7 @@ def format_value(v: object, digits: int = 3) -> str:
     return str(v)
 
 
-def load_template(name: str = "report.html"):
+def load_template(name: str = "report.html") -> jinja2.Template:
     """A Jinja2 template of ``dermkit/evaluate/templates`` (HTML autoescaped, undefined names raise).
 
     Example:
