@@ -29,6 +29,19 @@ def test_corrupt_missing_and_wrong_size(tmp_path):
         read_mask(tmp_path / "m.png", shape=(4, 5))
 
 
+def test_mask_values_above_128_are_lesion_and_a_0_1_label_map_reads_its_1s(tmp_path):
+    import cv2
+
+    grey = np.array([[0, 1, 128, 129, 255]], np.uint8)  # a smoothly resized 0/255 mask
+    cv2.imwrite(str(tmp_path / "grey.png"), grey)
+    assert read_mask(tmp_path / "grey.png").tolist() == [[False, False, False, True, True]]
+    labels = np.array([[0, 1, 1], [0, 0, 1]], np.uint8)  # 1 = lesion, as many data sets store it
+    cv2.imwrite(str(tmp_path / "labels.png"), labels)
+    assert read_mask(tmp_path / "labels.png").tolist() == [[False, True, True], [False, False, True]]
+    cv2.imwrite(str(tmp_path / "empty.png"), np.zeros((2, 3), np.uint8))
+    assert not read_mask(tmp_path / "empty.png").any()
+
+
 def test_image_shape_from_the_header_and_its_errors(tmp_path):
     write_image(tmp_path / "a.jpg", np.zeros((7, 11, 3), np.uint8))
     write_image(tmp_path / "m.png", np.ones((4, 6), bool))

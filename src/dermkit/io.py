@@ -121,7 +121,9 @@ def to_rgb_uint8(img: np.ndarray, source: str = "image", bgr: bool = False) -> n
 def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None) -> np.ndarray:
     """Read a lesion mask as bool ``(H, W)``: pixels above 128 are lesion.
 
-    ``shape`` is the image's ``(H, W)``; a mask of another size raises :class:`DataError` naming both.
+    A mask whose only values are 0 and 1 is a label map (a common way of storing masks), and its 1s
+    are lesion; read at 128 it would be empty. ``shape`` is the image's ``(H, W)``; a mask of
+    another size raises :class:`DataError` naming both.
     Like :func:`read_image`, an EXIF orientation tag is ignored, so mask and image pixels stay
     aligned as stored.
     """
@@ -131,7 +133,7 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
     m = _decode(p, cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION, "mask")
     if shape is not None:
         check_mask_shape(p, m.shape[:2], shape)
-    return m > 128
+    return m == 1 if m.max() == 1 else m > 128
 
 
 def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], image_shape: tuple[int, ...]) -> None:

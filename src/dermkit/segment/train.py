@@ -9,9 +9,9 @@ is applied once, before augmentation, and stored in the run's config with the
 post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats them.
 
 Masks are read by :func:`dermkit.io.read_mask`: pixels above 128 are lesion (a non-binary,
-e.g. smoothly resized, mask is binarised at 128); an empty mask is a valid "no lesion" target; a
-mask of another size than its image stops training with a :class:`~dermkit.errors.DataError`
-naming the file and both sizes.
+e.g. smoothly resized, mask is binarised at 128, and a 0/1 label map's 1s are lesion); an empty
+mask is a valid "no lesion" target; a mask of another size than its image stops training with a
+:class:`~dermkit.errors.DataError` naming the file and both sizes.
 
 The run folder holds ``model.safetensors`` + ``config.json`` (:mod:`dermkit.models.checkpoint`)
 and ``lightning/last.ckpt`` for ``resume=True``.
