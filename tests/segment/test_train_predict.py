@@ -163,10 +163,25 @@ def test_overlays_check_every_true_mask_before_the_first_prediction(tiny_run, el
 
 
 def test_wrong_size_training_mask_names_the_file(ellipse_cases, tmp_path):
-    write_image(tmp_path / "small.png", np.zeros((10, 10), bool))
+    write_image(tmp_path / "small.png", np.ones((10, 10), bool))
     cases = ellipse_cases.iloc[:4].assign(mask_path=str(tmp_path / "small.png"), split="train")
     with pytest.raises(DataError, match="small.png is 10x10 but its image is 128x96"):
         train_segmenter(cases, tmp_path / "run", image_size=64, batch_size=2, max_steps=1, progress=False)
+
+
+def test_training_masks_that_all_read_as_empty_are_refused(ellipse_cases, tmp_path):
+    import cv2
+
+    cases = ellipse_cases.copy()
+    for i, path in enumerate(cases["mask_path"]):  # lesion stored as 2 (a label map's class 2): no pixel above 128
+        cv2.imwrite(str(tmp_path / f"m{i}.png"), (cv2.imread(path, cv2.IMREAD_GRAYSCALE) > 0).astype(np.uint8) * 2)
+    cases["mask_path"] = [str(tmp_path / f"m{i}.png") for i in range(len(cases))]
+    with pytest.raises(DataError, match=r"all 18 training masks are empty .*m0\.png"):
+        train_segmenter(cases, tmp_path / "run", image_size=64, batch_size=2, max_steps=1, progress=False)
+    assert not (tmp_path / "run").exists()
+    one_lesion = cases.assign(mask_path=[ellipse_cases["mask_path"].iloc[0], *cases["mask_path"].iloc[1:]])
+    train_segmenter(one_lesion, tmp_path / "run", image_size=64, batch_size=2, max_steps=1, progress=False)  # one lesion is enough
+    assert (tmp_path / "run" / "model.safetensors").is_file()
 
 
 def test_paired_differences_hand_computed_and_bad_pairs():

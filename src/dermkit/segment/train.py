@@ -10,7 +10,8 @@ post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats 
 
 Masks are read by :func:`dermkit.io.read_mask`: pixels above 128 are lesion (a non-binary,
 e.g. smoothly resized, mask is binarised at 128, and a 0/1 label map's 1s are lesion); an empty
-mask is a valid "no lesion" target; a mask of another size than its image stops training with a
+mask is a valid "no lesion" target, but training refuses a table whose every mask reads as empty
+(their encoding is not one of those); a mask of another size than its image stops training with a
 :class:`~dermkit.errors.DataError` naming the file and both sizes.
 
 The run folder holds ``model.safetensors`` + ``config.json`` (:mod:`dermkit.models.checkpoint`)
@@ -120,6 +121,7 @@ def train_segmenter(
         if len(clash):
             raise DataError(f"extra training table: case_id {clash.iloc[0]!r} is also in the case table ({len(clash)} shared)")
         train_cases = pd.concat([train_cases, extra.assign(split="train")], ignore_index=True)
+    _check_some_mask_has_a_lesion(train_cases["mask_path"])
 
     out = Path(out_dir)
     cache = out / "preprocessed"
@@ -190,3 +192,15 @@ def _cases_with_masks(cases: pd.DataFrame | str | os.PathLike[str], what: str) -
         name = what if isinstance(cases, pd.DataFrame) else str(cases)
         raise DataError(f"{name}: segmentation training needs a mask_path column with lesion masks")
     return table[table["mask_path"].notna()].reset_index(drop=True)
+
+
+def _check_some_mask_has_a_lesion(mask_paths: pd.Series) -> None:
+    """Raise :class:`DataError` when every training mask is empty, which means the masks are encoded
+    in a way :func:`dermkit.io.read_mask` does not read as lesion (reading stops at the first lesion)."""
+    from dermkit.io import read_mask
+
+    if not any(read_mask(path).any() for path in mask_paths):
+        raise DataError(
+            f"all {len(mask_paths)} training masks are empty (lesion = pixels above 128, or the 1s of a 0/1 mask); "
+            f"check how the masks are encoded, e.g. {mask_paths.iloc[0]}"
+        )
