@@ -1,10 +1,10 @@
-"""The shared `--set KEY=VALUE` reader of `dermkit synth` and `dermkit train`."""
+"""The shared option readers: `--set KEY=VALUE` (`dermkit synth`, `dermkit train`) and `--devices` (`dermkit train`, `dermkit segment train`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dermkit.cli.options import parse_set_options
+from dermkit.cli.options import parse_devices, parse_set_options
 from dermkit.errors import ConfigError
 
 
@@ -18,3 +18,9 @@ def test_bad_items_are_one_line_config_errors(item, message):
     with pytest.raises(ConfigError) as info:
         parse_set_options([item])
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_devices_as_lightning_takes_them():
+    assert [parse_devices(t) for t in ("auto", "2", "-1", "0,1", "1,", "gpu")] == ["auto", 2, -1, [0, 1], [1], "gpu"]
+    with pytest.raises(ConfigError, match="--devices: a list of device indices must hold integers, got '0,a'"):
+        parse_devices("0,a")

@@ -148,3 +148,29 @@ def test_train_with_bf16_and_channels_last_saves_float32_weights(ellipse_cases, 
     assert (training["precision"], training["channels_last"], training["steps_done"]) == ("bf16-mixed", True, 1)
     weights = load_file(tmp_path / "run" / "model.safetensors")
     assert all(t.dtype == torch.float32 for t in weights.values() if t.is_floating_point())
+
+
+@pytest.mark.slow
+def test_two_process_ddp_training_from_the_command_line(ellipse_cases, tmp_path):
+    """`--devices 2 --strategy ddp` on the CPU: Lightning starts a second process running the same
+    command; both train on their halves of each epoch and one run is written, trained and usable."""
+    from safetensors.torch import load_file
+
+    from dermkit.models.segmenter import create_segmenter
+
+    table = tmp_path / "cases.parquet"
+    save_cases(ellipse_cases, table)
+    res = run("segment", "train", table, "-o", tmp_path / "run", "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp",
+              "--image-size", "64", "--batch-size", "2", "--max-steps", "4", "--epochs", "1")
+    assert res.returncode == 0, res.stderr
+    training = json.loads((tmp_path / "run" / "config.json").read_text())["training"]
+    assert training["steps_done"] == 4 and {"val_dice", "val_loss"} <= set(training["val"])
+    assert not list((tmp_path / "run").glob(".*.tmp*"))  # no half-written file from either process
+    import lightning.pytorch as pl
+
+    pl.seed_everything(0, verbose=False)
+    initial = create_segmenter("unet", "resnet18").state_dict()  # the weights training started from (seed 0)
+    trained = load_file(tmp_path / "run" / "model.safetensors")
+    assert any(not np.allclose(trained[k].numpy(), initial[k].numpy()) for k in trained if k.endswith("weight"))
+    res = run("segment", "predict", tmp_path / "run", table, "-o", tmp_path / "pred")
+    assert res.returncode == 0, res.stderr

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from dermkit.cases import save_cases
 
@@ -43,3 +44,21 @@ def test_cli_errors_are_one_line(lesion_cases, tmp_path):
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
     assert "precision must be one of 32-true, bf16-mixed" in done.stderr and "'bf17'" in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_two_process_ddp_training_from_the_command_line(lesion_cases, tmp_path):
+    """`--devices 2 --strategy ddp` on the CPU: Lightning starts a second process running the same
+    command (hence `python -m dermkit.cli`, which it can rerun); one run is written and predicts."""
+    cases = save_cases(lesion_cases, tmp_path / "cases.parquet")
+    (tmp_path / "run.yaml").write_text("model: test_resnet\nimage_size: 32\nbatch_size: 4\nprogress: false\n")
+    run = tmp_path / "run"
+    cli = [sys.executable, "-m", "dermkit.cli"]
+    done = subprocess.run([*cli, "train", "--cases", str(cases), "--config", str(tmp_path / "run.yaml"), "--epochs", "2",
+                           "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp", "-o", str(run)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "best val_bal_acc" in done.stdout
+    assert len(pd.read_csv(run / "history.csv")) == 2 and not list(run.glob(".*.tmp*"))
+    done = subprocess.run([*cli, "predict", str(run), str(cases), "-o", str(tmp_path / "preds.csv")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(tmp_path / "preds.csv")) == len(lesion_cases)

@@ -1,4 +1,4 @@
-"""Reading the repeatable ``--set KEY=VALUE`` option that several commands share."""
+"""Options several commands share: the repeatable ``--set KEY=VALUE``, and Lightning's ``--devices``."""
 
 from __future__ import annotations
 
@@ -29,3 +29,18 @@ def parse_set_options(items: list[str]) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"--set {key.strip()}: cannot read value {value!r}: {str(exc).splitlines()[0]}") from None
     return out
+
+
+def parse_devices(text: str) -> int | str | list[int]:
+    """``--devices`` as Lightning takes it: ``auto``, a count, or a list of device indices.
+
+    Example:
+        >>> parse_devices("2"), parse_devices("0,1"), parse_devices("auto"), parse_devices("-1")
+        (2, [0, 1], 'auto', -1)
+    """
+    if "," in text:
+        try:
+            return [int(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            raise ConfigError(f"--devices: a list of device indices must hold integers, got {text!r}") from None
+    return int(text) if text.lstrip("-").isdigit() else text

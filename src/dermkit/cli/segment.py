@@ -49,7 +49,9 @@ def train_cmd(
     fill_holes: bool = typer.Option(True, help="Post-process: fill holes."),
     smooth_radius: float = typer.Option(0.0, help="Post-process: opening + closing disk radius in px at a 256-px short side, scaled with the image (0: off)."),
     accelerator: str = typer.Option("auto", help="Lightning accelerator (cpu, gpu, auto)."),
-    devices: str = typer.Option("auto", help="Lightning devices (auto, 1, 2, ...)."),
+    devices: str = typer.Option("auto", help="Lightning devices: auto, a count, or a list like 0,1."),
+    strategy: str = typer.Option("auto", help="Lightning strategy, e.g. ddp for several devices (one process each)."),
+    num_nodes: int = typer.Option(1, help="Machines of a multi-node Lightning run."),
     precision: str = typer.Option("32-true", help=f"Lightning precision: {', '.join(PRECISIONS)}."),
     channels_last: bool = typer.Option(False, "--channels-last", help="Channels-last (NHWC) weights and batches: faster convolutions, most of all with --precision bf16-mixed."),
     ema: float = typer.Option(0.0, help="Decay of an exponential moving average of the weights, validated and saved instead of the last weights (e.g. 0.999; 0: off)."),
@@ -58,6 +60,7 @@ def train_cmd(
     seed: int = typer.Option(0, help="Random seed."),
 ) -> None:
     """Train a lesion segmenter (Dice + BCE, optional boundary and Lovász losses, joint image+mask augmentation)."""
+    from dermkit.cli.options import parse_devices
     from dermkit.datasets.transforms import check_augment
     from dermkit.segment import Postprocessing, Preprocessing, train_segmenter
 
@@ -67,7 +70,7 @@ def train_cmd(
         boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=check_augment(augment),
         preprocessing=Preprocessing(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe),
         postprocessing=Postprocessing(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius),
-        accelerator=accelerator, devices=int(devices) if devices.isdigit() else devices, precision=precision,
+        accelerator=accelerator, devices=parse_devices(devices), strategy=strategy, num_nodes=num_nodes, precision=precision,
         channels_last=channels_last, ema=ema, num_workers=workers, resume=resume, seed=seed,
     )
     Console().print(f"[green]wrote[/] {run}")

@@ -40,7 +40,7 @@ def train_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
 ) -> None:
     """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
-    from dermkit.cli.options import parse_set_options
+    from dermkit.cli.options import parse_devices, parse_set_options
     from dermkit.train import fit
 
     flags: dict[str, Any] = {
@@ -53,7 +53,7 @@ def train_cmd(
         "loss": loss,
         "sampler": sampler,
         "debias": debias,
-        "devices": _devices(devices) if devices else None,
+        "devices": parse_devices(devices) if devices else None,
         "accelerator": accelerator,
         "strategy": strategy,
         "num_nodes": num_nodes,
@@ -66,12 +66,3 @@ def train_cmd(
     console = Console()
     best = "n/a" if result.best_value is None else f"{result.best_value:.4f} (epoch {result.best_epoch})"
     console.print(f"[green]wrote[/] {result.run_dir}: best {result.monitor} {best}", soft_wrap=True)
-
-
-def _devices(text: str) -> Any:
-    if text == "auto":
-        return text
-    if "," in text:
-        return [int(v) for v in text.split(",") if v.strip()]
-    return int(text) if text.lstrip("-").isdigit() else text
-

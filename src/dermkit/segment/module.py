@@ -18,6 +18,7 @@ import lightning.pytorch as pl
 import torch
 
 from dermkit.segment.losses import SegmentationLoss
+from dermkit.train.distributed import from_first_process
 from dermkit.train.ema import EmaWeights
 from dermkit.train.layout import memory_format
 
@@ -77,15 +78,15 @@ class SegmentationModule(EmaWeights, pl.LightningModule):
         dice = torch.where(total > 0, 2 * inter / total.clamp(min=1), torch.ones_like(total))
         jac = dice / (2 - dice)
         n = len(batch["image"])
-        self.log("val_loss", self.loss(logits, batch["mask"]), batch_size=n)
-        self.log("val_dice", dice.mean(), prog_bar=True, batch_size=n)
-        self.log("val_jaccard", jac.mean(), batch_size=n)
+        self.log("val_loss", self.loss(logits, batch["mask"]), batch_size=n, sync_dist=True)
+        self.log("val_dice", dice.mean(), prog_bar=True, batch_size=n, sync_dist=True)
+        self.log("val_jaccard", jac.mean(), batch_size=n, sync_dist=True)
 
     def _progress(self, step: int) -> float:
         if self.total_seconds:
             if self._start is None:
                 self._start = time.monotonic()
-            return min(1.0, (time.monotonic() - self._start) / self.total_seconds)
+            return min(1.0, from_first_process(self._trainer, (time.monotonic() - self._start) / self.total_seconds))
         return min(1.0, step / self.total_steps)
 
     def configure_optimizers(self) -> Any:

@@ -58,7 +58,9 @@ def train_segmenter(
     preprocessing: Preprocessing = Preprocessing(),
     postprocessing: Postprocessing = Postprocessing(),
     accelerator: str = "auto",
-    devices: int | str = "auto",
+    devices: int | str | list[int] = "auto",
+    strategy: str = "auto",
+    num_nodes: int = 1,
     precision: str = "32-true",
     channels_last: bool = False,
     ema: float = 0.0,
@@ -80,7 +82,10 @@ def train_segmenter(
     ``ema`` > 0 (e.g. 0.999) keeps an exponential moving average of the weights with that decay
     (warmed up over the first steps); validation and the saved model then use the averaged weights.
     ``resume=True`` continues from ``out_dir/lightning/last.ckpt``. The same ``seed`` with a step
-    or epoch budget gives the same weights on the same machine.
+    or epoch budget gives the same weights on the same machine. ``devices``, ``strategy`` and
+    ``num_nodes`` are Lightning's: e.g. ``devices=4, strategy="ddp"`` trains on four GPUs, each
+    process on its share of every epoch with ``batch_size`` images per step, and validation scores
+    are averaged over all processes; only the first process writes the run.
 
     Example:
         >>> train_segmenter(cases, "runs/seg", epochs=1, max_steps=20)  # doctest: +SKIP
@@ -150,6 +155,8 @@ def train_segmenter(
             default_root_dir=str(out),
             accelerator=accelerator,
             devices=devices,
+            strategy=strategy,
+            num_nodes=num_nodes,
             precision=precision,
             max_epochs=epochs,
             max_steps=max_steps,
@@ -179,7 +186,8 @@ def train_segmenter(
             "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
         },
     )
-    save_segmenter(module.eval_model, config, out)
+    if trainer.is_global_zero:  # one writer when several processes train (DDP)
+        save_segmenter(module.eval_model, config, out)
     return out
 
 

@@ -23,6 +23,7 @@ from torch import nn
 from dermkit.models.classifier import Classifier
 from dermkit.train.config import TrainConfig
 from dermkit.train.debias import AdversarialHeads, GroupDRO, ToneTwins, circle_loss
+from dermkit.train.distributed import from_first_process
 from dermkit.train.ema import EmaWeights
 from dermkit.train.layout import memory_format
 from dermkit.train.losses import classification_loss, soft_targets
@@ -133,7 +134,7 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
         def factor(step: int) -> float:
             # with a time budget the cosine follows whichever runs out first: steps or minutes
             elapsed = time.perf_counter() - self._fit_start if budget and self._fit_start else 0.0
-            return cosine_with_warmup(step, total, warmup, elapsed / budget if budget else 0.0)
+            return cosine_with_warmup(step, total, warmup, from_first_process(self._trainer, elapsed / budget) if budget else 0.0)
 
         schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
