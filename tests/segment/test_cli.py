@@ -163,6 +163,7 @@ def test_two_process_ddp_training_from_the_command_line(ellipse_cases, tmp_path)
     res = run("segment", "train", table, "-o", tmp_path / "run", "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp",
               "--image-size", "64", "--batch-size", "2", "--max-steps", "4", "--epochs", "1")
     assert res.returncode == 0, res.stderr
+    assert res.stdout.count("wrote") == 1  # reported by the first process only
     training = json.loads((tmp_path / "run" / "config.json").read_text())["training"]
     assert training["steps_done"] == 4 and {"val_dice", "val_loss"} <= set(training["val"])
     assert not list((tmp_path / "run").glob(".*.tmp*"))  # no half-written file from either process

@@ -9,7 +9,7 @@ import lightning.pytorch as pl
 import pytest
 import torch
 
-from dermkit.train.distributed import from_first_process
+from dermkit.train.distributed import from_first_process, is_first_process
 
 
 def test_from_first_process_uses_the_broadcast_only_with_several_processes():
@@ -23,6 +23,14 @@ def test_from_first_process_uses_the_broadcast_only_with_several_processes():
     assert from_first_process(None, 0.25) == 0.25
     assert from_first_process(SimpleNamespace(world_size=1, strategy=strategy), 0.25) == 0.25 and sent == []
     assert from_first_process(SimpleNamespace(world_size=2, strategy=strategy), 0.25) == 0.5 and sent == [(0.25, 0)]
+
+
+def test_is_first_process_follows_lightnings_rank(monkeypatch):
+    from lightning.pytorch.utilities import rank_zero_only
+
+    assert is_first_process()
+    monkeypatch.setattr(rank_zero_only, "rank", 1)
+    assert not is_first_process()
 
 
 class _Images(torch.utils.data.Dataset):

@@ -63,6 +63,7 @@ def train_cmd(
     from dermkit.cli.options import parse_devices
     from dermkit.datasets.transforms import check_augment
     from dermkit.segment import Postprocessing, Preprocessing, train_segmenter
+    from dermkit.train.distributed import is_first_process
 
     run = train_segmenter(
         cases, out, extra_train=extra_train, arch=arch, encoder=encoder, pretrained=pretrained or False, image_size=image_size,
@@ -73,7 +74,8 @@ def train_cmd(
         accelerator=accelerator, devices=parse_devices(devices), strategy=strategy, num_nodes=num_nodes, precision=precision,
         channels_last=channels_last, ema=ema, num_workers=workers, resume=resume, seed=seed,
     )
-    Console().print(f"[green]wrote[/] {run}")
+    if is_first_process():  # under DDP every process runs this command
+        Console().print(f"[green]wrote[/] {run}")
 
 
 def predict_cmd(

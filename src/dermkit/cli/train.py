@@ -42,6 +42,7 @@ def train_cmd(
     """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
     from dermkit.cli.options import parse_devices, parse_set_options
     from dermkit.train import fit
+    from dermkit.train.distributed import is_first_process
 
     flags: dict[str, Any] = {
         "model": model,
@@ -63,6 +64,7 @@ def train_cmd(
     overrides = {k: v for k, v in flags.items() if v is not None}
     overrides.update(parse_set_options(options or []))
     result = fit(cases, config, out, resume=resume, overwrite=overwrite, **overrides)
-    console = Console()
+    if not is_first_process():  # under DDP every process runs this command; the first reports
+        return
     best = "n/a" if result.best_value is None else f"{result.best_value:.4f} (epoch {result.best_epoch})"
-    console.print(f"[green]wrote[/] {result.run_dir}: best {result.monitor} {best}", soft_wrap=True)
+    Console().print(f"[green]wrote[/] {result.run_dir}: best {result.monitor} {best}", soft_wrap=True)
