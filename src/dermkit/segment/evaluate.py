@@ -2,10 +2,11 @@
 
 Metrics are :mod:`dermkit.evaluate.segmentation`'s (Jaccard, ISIC 2018 thresholded Jaccard,
 Dice, HD95). Masks are read with :func:`dermkit.io.read_mask`: pixels above 128 are lesion, so a
-non-binary (e.g. smoothly resized) mask is binarised at 128, and a 0/1 label map's 1s are lesion; a predicted mask of another size
-than its true mask raises :class:`~dermkit.errors.DataError` naming both files. An empty true or
-predicted mask is scored as the metrics module defines (Jaccard 0 against a lesion, 1 when both
-are empty; HD95 ``inf`` when exactly one is empty, so group HD95 is a median over finite values).
+non-binary (e.g. smoothly resized) mask is binarised at 128, and a 0/1 label map's 1s are lesion;
+a predicted mask of another size than its true mask raises :class:`~dermkit.errors.DataError`
+naming both files. An empty true or predicted mask is scored as the metrics module defines
+(Jaccard 0 against a lesion, 1 when both are empty; HD95 ``inf`` when exactly one is empty, so
+group HD95 is a median over finite values).
 
 :func:`paired_differences` compares two scorings of the same images (say, with and without TTA)
 image by image, which shows a small consistent change that the two scores' own intervals hide.
