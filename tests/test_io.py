@@ -42,6 +42,40 @@ def test_mask_values_above_128_are_lesion_and_a_0_1_label_map_reads_its_1s(tmp_p
     assert not read_mask(tmp_path / "empty.png").any()
 
 
+def test_colour_palette_and_16_bit_masks_read_their_lesion(tmp_path):
+    import cv2
+    from PIL import Image
+
+    lesion = np.array([[0, 1, 1], [0, 0, 1]], bool)
+    red = np.zeros((2, 3, 3), np.uint8)
+    red[lesion] = (0, 0, 255)  # BGR: red, grey value 76, which reading in grey took as empty
+    cv2.imwrite(str(tmp_path / "red.png"), red)
+    assert (read_mask(tmp_path / "red.png") == lesion).all()
+    rgba = np.dstack([red, np.full((2, 3), 255, np.uint8)])  # an opaque alpha channel is no lesion
+    cv2.imwrite(str(tmp_path / "rgba.png"), rgba)
+    assert (read_mask(tmp_path / "rgba.png") == lesion).all()
+    palette = Image.fromarray(np.where(lesion, 0, 255).astype(np.uint8), mode="P")
+    palette.putpalette([255 - i for i in range(256) for _ in range(3)])  # white as index 0, as HAM10000's masks store it
+    palette.save(tmp_path / "palette.png")
+    assert (read_mask(tmp_path / "palette.png") == lesion).all()  # read by the colours shown, not the indices
+    cv2.imwrite(str(tmp_path / "deep.png"), lesion.astype(np.uint16) * 65535)
+    cv2.imwrite(str(tmp_path / "deep_labels.png"), lesion.astype(np.uint16))
+    assert (read_mask(tmp_path / "deep.png") == lesion).all() and (read_mask(tmp_path / "deep_labels.png") == lesion).all()
+
+
+def test_truncated_and_unsupported_masks_name_the_file(tmp_path):
+    import cv2
+    from PIL import Image
+
+    Image.fromarray(np.ones((8, 8), np.uint8), mode="P").save(tmp_path / "palette.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "palette.png").read_bytes()[:40])  # header intact, pixels gone
+    with pytest.raises(DataError, match=r"cannot decode mask.*cut\.png"):
+        read_mask(tmp_path / "cut.png")
+    cv2.imwrite(str(tmp_path / "float.tiff"), np.full((2, 2), 200.0, np.float32))
+    with pytest.raises(DataError, match="float.tiff: unsupported pixel type float32"):
+        read_mask(tmp_path / "float.tiff")
+
+
 def test_image_shape_from_the_header_and_its_errors(tmp_path):
     write_image(tmp_path / "a.jpg", np.zeros((7, 11, 3), np.uint8))
     write_image(tmp_path / "m.png", np.ones((4, 6), bool))
@@ -97,3 +131,12 @@ def test_atomic_path_gives_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_docstring_examples():
+    import doctest
+
+    import dermkit.io
+
+    result = doctest.testmod(dermkit.io, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

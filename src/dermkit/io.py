@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -121,19 +121,51 @@ def to_rgb_uint8(img: np.ndarray, source: str = "image", bgr: bool = False) -> n
 def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None) -> np.ndarray:
     """Read a lesion mask as bool ``(H, W)``: pixels above 128 are lesion.
 
-    A mask whose only values are 0 and 1 is a label map (a common way of storing masks), and its 1s
-    are lesion; read at 128 it would be empty. ``shape`` is the image's ``(H, W)``; a mask of
-    another size raises :class:`DataError` naming both.
-    Like :func:`read_image`, an EXIF orientation tag is ignored, so mask and image pixels stay
-    aligned as stored.
+    How the common ways of storing a mask are read:
+
+    - a mask whose only values are 0 and 1 is a label map, and its 1s are lesion (read at 128 it
+      would be empty);
+    - a colour mask counts each pixel's brightest channel, so a lesion drawn in red (or any bright
+      colour) on black is lesion; an alpha channel is ignored;
+    - a palette PNG is read by its colours, as a viewer shows it, not by its palette indices (the
+      HAM10000 masks store white as index 0);
+    - a 16-bit mask is scaled to 8 bits first.
+
+    ``shape`` is the image's ``(H, W)``; a mask of another size raises :class:`DataError` naming
+    both. Like :func:`read_image`, an EXIF orientation tag is ignored, so mask and image pixels
+    stay aligned as stored.
     """
     import cv2
 
     p = Path(path)
-    m = _decode(p, cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION, "mask")
+    m = _decode(p, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION, "mask")
     if shape is not None:
         check_mask_shape(p, m.shape[:2], shape)
-    return m == 1 if m.max() == 1 else m > 128
+    if m.ndim == 3:  # brightest of B, G, R (np.maximum is ~15x faster than max(axis=2) here)
+        m = np.maximum(np.maximum(m[:, :, 0], m[:, :, 1]), m[:, :, 2]) if m.shape[2] >= 3 else m[:, :, 0]
+    if m.max(initial=0) == 1:
+        return m == 1
+    if m.dtype == np.uint16:
+        m = (m.astype(np.float32) / 257.0).round()
+    elif m.dtype != np.uint8:
+        raise DataError(f"mask {p}: unsupported pixel type {m.dtype} (store masks as 8- or 16-bit integers)")
+    return m > 128
+
+
+def check_some_mask_has_a_lesion(mask_paths: Sequence[str | os.PathLike[str]], role: str) -> None:
+    """Raise :class:`DataError` when every mask in ``mask_paths`` reads as empty, which means they are
+    encoded in a way :func:`read_mask` does not read as lesion (e.g. lesion stored as 2). ``role``
+    names the masks in the message ("training", "true"). Reading stops at the first lesion.
+
+    Example:
+        >>> check_some_mask_has_a_lesion(["ISIC_0000000_segmentation.png"], "training")  # doctest: +SKIP
+    """
+    paths = list(mask_paths)
+    if paths and not any(read_mask(path).any() for path in paths):
+        raise DataError(
+            f"all {len(paths)} {role} masks are empty (lesion = pixels above 128, in colour the brightest channel, "
+            f"or the 1s of a 0/1 mask); check how the masks are encoded, e.g. {paths[0]}"
+        )
 
 
 def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], image_shape: tuple[int, ...]) -> None:

@@ -149,6 +149,10 @@ def test_evaluate_defined_handling(ellipse_cases, tmp_path):
         evaluate_masks(cases)
     with pytest.raises(DataError, match="mask_pred_path"):
         evaluate_masks(ellipse_cases)
+    write_image(tmp_path / "empty_truth.png", np.zeros_like(truth, dtype=bool))
+    cases = cases.assign(mask_path=str(tmp_path / "empty_truth.png"), mask_pred_path=str(tmp_path / "soft.png"))
+    with pytest.raises(DataError, match=r"all 3 true masks are empty .*empty_truth\.png"):  # every image would score 0
+        evaluate_masks(cases)
 
 
 def test_overlays_check_every_true_mask_before_the_first_prediction(tiny_run, ellipse_cases, tmp_path):

@@ -2,11 +2,13 @@
 
 Metrics are :mod:`dermkit.evaluate.segmentation`'s (Jaccard, ISIC 2018 thresholded Jaccard,
 Dice, HD95). Masks are read with :func:`dermkit.io.read_mask`: pixels above 128 are lesion, so a
-non-binary (e.g. smoothly resized) mask is binarised at 128, and a 0/1 label map's 1s are lesion;
-a predicted mask of another size than its true mask raises :class:`~dermkit.errors.DataError`
-naming both files. An empty true or predicted mask is scored as the metrics module defines
-(Jaccard 0 against a lesion, 1 when both are empty; HD95 ``inf`` when exactly one is empty, so
-group HD95 is a median over finite values).
+non-binary (e.g. smoothly resized) mask is binarised at 128, a 0/1 label map's 1s are lesion, and
+a colour mask's brightest channel counts (a lesion drawn in red is read). A predicted mask of
+another size than its true mask raises :class:`~dermkit.errors.DataError` naming both files, and
+a table whose every true mask reads as empty (masks encoded some other way) raises one naming a
+mask. An empty true or predicted mask is scored as the metrics module defines (Jaccard 0 against
+a lesion, 1 when both are empty; HD95 ``inf`` when exactly one is empty, so group HD95 is a
+median over finite values).
 
 :func:`paired_differences` compares two scorings of the same images (say, with and without TTA)
 image by image, which shows a small consistent change that the two scores' own intervals hide.
@@ -49,7 +51,8 @@ def evaluate_masks(
     area: under 1, the model draws lesions smaller than the annotators), and ``failures``: how the
     images under 0.65 failed (:func:`failure_kinds`). ``with_hd95=False`` skips the Hausdorff
     distance, most of the scoring time (``hd95`` NaN), e.g. for a baseline only compared by
-    :func:`paired_differences`. Cases lacking either mask raise :class:`DataError` naming the first one.
+    :func:`paired_differences`. Cases lacking either mask raise :class:`DataError` naming the first one,
+    as does a table whose every true mask reads as empty.
 
     Example:
         >>> table, summary = evaluate_masks("out/cases.parquet")  # doctest: +SKIP
@@ -58,7 +61,7 @@ def evaluate_masks(
 
     from dermkit.cases import load_cases, validate_cases
     from dermkit.evaluate.segmentation import score_masks
-    from dermkit.io import read_mask
+    from dermkit.io import check_some_mask_has_a_lesion, read_mask
 
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
     for col in (pred_column, truth_column):
@@ -67,6 +70,7 @@ def evaluate_masks(
         absent = table["case_id"][table[col].isna()]
         if len(absent):
             raise DataError(f"{len(absent)} case(s) have no {col} (first: {absent.iloc[0]!r})")
+    check_some_mask_has_a_lesion(table[truth_column], "true")
     truths, preds = [], []
     for t_path, p_path in track(list(zip(table[truth_column], table[pred_column])), "scoring", disable=not progress):
         truth = read_mask(t_path)

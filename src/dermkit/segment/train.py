@@ -9,7 +9,8 @@ is applied once, before augmentation, and stored in the run's config with the
 post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats them.
 
 Masks are read by :func:`dermkit.io.read_mask`: pixels above 128 are lesion (a non-binary,
-e.g. smoothly resized, mask is binarised at 128, and a 0/1 label map's 1s are lesion); an empty
+e.g. smoothly resized, mask is binarised at 128, a 0/1 label map's 1s are lesion, and colour and
+palette masks are read as its docstring says); an empty
 mask is a valid "no lesion" target, but training refuses a table whose every mask reads as empty
 (their encoding is not one of those); a mask of another size than its image stops training with a
 :class:`~dermkit.errors.DataError` naming the file and both sizes.
@@ -32,6 +33,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from dermkit.errors import ConfigError, DataError
+from dermkit.io import check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
@@ -126,7 +128,7 @@ def train_segmenter(
         if len(clash):
             raise DataError(f"extra training table: case_id {clash.iloc[0]!r} is also in the case table ({len(clash)} shared)")
         train_cases = pd.concat([train_cases, extra.assign(split="train")], ignore_index=True)
-    _check_some_mask_has_a_lesion(train_cases["mask_path"])
+    check_some_mask_has_a_lesion(train_cases["mask_path"], "training")
 
     out = Path(out_dir)
     cache = out / "preprocessed"
@@ -200,15 +202,3 @@ def _cases_with_masks(cases: pd.DataFrame | str | os.PathLike[str], what: str) -
         name = what if isinstance(cases, pd.DataFrame) else str(cases)
         raise DataError(f"{name}: segmentation training needs a mask_path column with lesion masks")
     return table[table["mask_path"].notna()].reset_index(drop=True)
-
-
-def _check_some_mask_has_a_lesion(mask_paths: pd.Series) -> None:
-    """Raise :class:`DataError` when every training mask is empty, which means the masks are encoded
-    in a way :func:`dermkit.io.read_mask` does not read as lesion (reading stops at the first lesion)."""
-    from dermkit.io import read_mask
-
-    if not any(read_mask(path).any() for path in mask_paths):
-        raise DataError(
-            f"all {len(mask_paths)} training masks are empty (lesion = pixels above 128, or the 1s of a 0/1 mask); "
-            f"check how the masks are encoded, e.g. {mask_paths.iloc[0]}"
-        )
