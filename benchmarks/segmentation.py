@@ -132,7 +132,7 @@ def train(cases, out: Path, minutes: float, args, preprocessing=None, augment=No
         cases, out, extra_train=extra, arch=args.arch, encoder=args.encoder, image_size=args.image_size, batch_size=args.batch_size,
         epochs=1000, max_minutes=minutes, max_steps=args.max_steps, lr=args.lr, lovasz_weight=args.lovasz_weight, boundary_weight=args.boundary_weight, augment=augment,
         precision=args.precision, channels_last=args.channels_last, ema=args.ema,
-        preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, progress=False,
+        preprocessing=Preprocessing(**(preprocessing or {})), num_workers=args.workers, seed=args.seed, overwrite=True, progress=False,
     )
 
 

@@ -43,7 +43,7 @@ def seconds(cases, root: Path, steps: int, precision: str, channels_last: bool, 
 
     run = train_segmenter(cases, root / f"{precision}-{channels_last}-{batch_size}-{workers}-{steps}", image_size=128, batch_size=batch_size,
                           epochs=100, max_steps=steps, precision=precision, channels_last=channels_last, num_workers=workers,
-                          progress=False, seed=0)
+                          overwrite=True, progress=False, seed=0)
     return json.loads((run / "config.json").read_text())["training"]["seconds"]
 
 

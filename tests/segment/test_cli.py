@@ -153,7 +153,10 @@ def test_train_with_bf16_and_channels_last_saves_float32_weights(ellipse_cases, 
 @pytest.mark.slow
 def test_two_process_ddp_training_from_the_command_line(ellipse_cases, tmp_path):
     """`--devices 2 --strategy ddp` on the CPU: Lightning starts a second process running the same
-    command; both train on their halves of each epoch and one run is written, trained and usable."""
+    command; both train on their halves of each epoch and one run is written, trained and usable.
+    With an EMA of the weights (a copy DDP must not expect gradients for), and a learning rate that
+    has decayed over each process's 4 steps (scheduled over all 9 of the epoch, it stopped at 60%)."""
+    import torch
     from safetensors.torch import load_file
 
     from dermkit.models.segmenter import create_segmenter
@@ -161,11 +164,13 @@ def test_two_process_ddp_training_from_the_command_line(ellipse_cases, tmp_path)
     table = tmp_path / "cases.parquet"
     save_cases(ellipse_cases, table)
     res = run("segment", "train", table, "-o", tmp_path / "run", "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp",
-              "--image-size", "64", "--batch-size", "2", "--max-steps", "4", "--epochs", "1")
+              "--image-size", "64", "--batch-size", "2", "--epochs", "1", "--lr", "0.01", "--ema", "0.9")
     assert res.returncode == 0, res.stderr
     assert res.stdout.count("wrote") == 1  # reported by the first process only
     training = json.loads((tmp_path / "run" / "config.json").read_text())["training"]
-    assert training["steps_done"] == 4 and {"val_dice", "val_loss"} <= set(training["val"])
+    assert training["steps_done"] == 4 and {"val_dice", "val_loss"} <= set(training["val"])  # 18 training images, 9 per process
+    checkpoint = torch.load(tmp_path / "run" / "lightning" / "last.ckpt", weights_only=False)
+    assert checkpoint["lr_schedulers"][0]["_last_lr"][0] == pytest.approx(0.02 * 0.01)
     assert not list((tmp_path / "run").glob(".*.tmp*"))  # no half-written file from either process
     import lightning.pytorch as pl
 

@@ -79,7 +79,7 @@ def test_bad_training_input(ellipse_cases, tmp_path):
         train_segmenter(ellipse_cases, tmp_path / "x", image_size=100)
     with pytest.raises(DataError, match="mask_path"):
         train_segmenter(ellipse_cases.drop(columns="mask_path"), tmp_path / "x")
-    with pytest.raises(DataError, match="resume"):
+    with pytest.raises(ConfigError, match="nothing to resume in .*fresh: no lightning/last.ckpt"):
         train_segmenter(ellipse_cases, tmp_path / "fresh", resume=True, image_size=64)
     with pytest.raises(ConfigError, match="unknown augment option\\(s\\) scal"):
         train_segmenter(ellipse_cases, tmp_path / "x", augment={"scal": [0.25, 1.0]})
@@ -90,6 +90,24 @@ def test_bad_training_input(ellipse_cases, tmp_path):
     with pytest.raises(ConfigError, match="ema is a decay in \\[0, 1\\).*got 1.0"):
         train_segmenter(ellipse_cases, tmp_path / "x", ema=1.0)
     assert not (tmp_path / "x").exists()  # refused before anything is written
+
+
+def test_a_folder_holding_a_run_is_refused_and_overwriting_it_preprocesses_afresh(ellipse_cases, tmp_path):
+    """The pre-processed images are kept per settings: overwriting a CLAHE run with a grey-world one
+    trains on grey-world images, as its config says and prediction repeats (it used to reuse the CLAHE ones)."""
+    from dermkit.io import read_image
+    from dermkit.segment.preprocess import Preprocessing, preprocess_image
+
+    kw = dict(image_size=64, batch_size=6, max_steps=1, progress=False)
+    clahe, grey_world = Preprocessing(clahe=True), Preprocessing(colour_constancy="gray_world")
+    run = train_segmenter(ellipse_cases, tmp_path / "run", preprocessing=clahe, **kw)
+    with pytest.raises(ConfigError, match="run already holds a run; pass resume=True .* or overwrite=True"):
+        train_segmenter(ellipse_cases, run, preprocessing=grey_world, **kw)
+    train_segmenter(ellipse_cases, run, preprocessing=grey_world, overwrite=True, **kw)
+    assert sorted(p.name for p in (run / "preprocessed").iterdir()) == sorted([clahe.key, grey_world.key])
+    case_id, image = ellipse_cases["case_id"].iloc[0], read_image(ellipse_cases["image_path"].iloc[0])
+    assert np.array_equal(read_image(run / "preprocessed" / grey_world.key / f"{case_id}.png"), preprocess_image(image, grey_world))
+    assert json.loads((run / "config.json").read_text())["preprocessing"]["colour_constancy"] == "gray_world"
 
 
 def test_ema_run_saves_the_averaged_weights_and_resumes(ellipse_cases, tmp_path):

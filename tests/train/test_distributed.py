@@ -74,7 +74,7 @@ def test_ddp_processes_keep_the_same_weights_under_a_time_budget(tmp_path):
 
     callback = _LateStartAndCompare(tmp_path / "max_difference.txt")
     pl.seed_everything(0, verbose=False)
-    module = SegmentationModule(create_segmenter("unet", "resnet18"), lr=1e-2, total_seconds=5.0)
+    module = SegmentationModule(create_segmenter("unet", "resnet18"), lr=1e-2, total_steps=10**6, total_seconds=5.0)  # the clock binds
     trainer = pl.Trainer(
         accelerator="cpu", devices=2, strategy="ddp_spawn", max_steps=4, logger=False, enable_checkpointing=False,
         enable_progress_bar=False, enable_model_summary=False, callbacks=[callback], default_root_dir=tmp_path,
@@ -82,3 +82,4 @@ def test_ddp_processes_keep_the_same_weights_under_a_time_budget(tmp_path):
     trainer.fit(module, torch.utils.data.DataLoader(_Images(), batch_size=2))
     # each process's learning rate followed the first process's clock, so the steps were the same
     assert float((tmp_path / "max_difference.txt").read_text()) == 0.0
+

@@ -57,6 +57,7 @@ def train_cmd(
     ema: float = typer.Option(0.0, help="Decay of an exponential moving average of the weights, validated and saved instead of the last weights (e.g. 0.999; 0: off)."),
     workers: int = typer.Option(0, help="DataLoader worker processes."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/lightning/last.ckpt."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
     seed: int = typer.Option(0, help="Random seed."),
 ) -> None:
     """Train a lesion segmenter (Dice + BCE, optional boundary and Lovász losses, joint image+mask augmentation)."""
@@ -72,7 +73,7 @@ def train_cmd(
         preprocessing=Preprocessing(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe),
         postprocessing=Postprocessing(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius),
         accelerator=accelerator, devices=parse_devices(devices), strategy=strategy, num_nodes=num_nodes, precision=precision,
-        channels_last=channels_last, ema=ema, num_workers=workers, resume=resume, seed=seed,
+        channels_last=channels_last, ema=ema, num_workers=workers, resume=resume, overwrite=overwrite, seed=seed,
     )
     if is_first_process():  # under DDP every process runs this command
         Console().print(f"[green]wrote[/] {run}")

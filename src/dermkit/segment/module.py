@@ -18,17 +18,20 @@ import lightning.pytorch as pl
 import torch
 
 from dermkit.segment.losses import SegmentationLoss
-from dermkit.train.distributed import from_first_process
 from dermkit.train.ema import EmaWeights
 from dermkit.train.layout import memory_format
+from dermkit.train.time_budget import time_budget_used
 
 
 class SegmentationModule(EmaWeights, pl.LightningModule):
     """Wraps an smp segmenter with a loss (default: :class:`SegmentationLoss`, Dice + BCE), AdamW and a warm-up + cosine schedule.
 
-    The schedule runs over ``total_steps`` optimiser steps, or over ``total_seconds`` of wall
-    time when training has a time budget (so the learning rate has decayed when time runs out;
-    such runs are not bit-repeatable). Neither given: constant learning rate.
+    The schedule runs over ``total_steps`` optimiser steps (by default the Trainer's count for the
+    run, ``estimated_stepping_batches``, which divides the epochs among DDP processes); with a time
+    budget of ``total_seconds`` it follows whichever runs out first, steps or time, so the learning
+    rate has decayed when training stops (time-budgeted runs are not bit-repeatable). The time is
+    the Trainer's ``max_time`` clock (:func:`~dermkit.train.time_budget.time_budget_used`), which
+    a resumed run continues. Without any budget (no step limit, no time): constant learning rate.
     ``channels_last=True`` stores weights and batches channels-last (NHWC), which oneDNN and cuDNN
     run faster, most of all under ``bf16-mixed`` precision. ``ema`` > 0 keeps an exponential moving
     average of the weights with that decay (:class:`~dermkit.train.ema.EmaWeights`), which validation
@@ -41,7 +44,7 @@ class SegmentationModule(EmaWeights, pl.LightningModule):
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
         loss: torch.nn.Module | None = None,
-        total_steps: int = 0,
+        total_steps: int | None = None,
         total_seconds: float = 0.0,
         channels_last: bool = False,
         ema: float = 0.0,
@@ -82,21 +85,22 @@ class SegmentationModule(EmaWeights, pl.LightningModule):
         self.log("val_dice", dice.mean(), prog_bar=True, batch_size=n, sync_dist=True)
         self.log("val_jaccard", jac.mean(), batch_size=n, sync_dist=True)
 
-    def _progress(self, step: int) -> float:
-        if self.total_seconds:
-            if self._start is None:
-                self._start = time.monotonic()
-            return min(1.0, from_first_process(self._trainer, (time.monotonic() - self._start) / self.total_seconds))
-        return min(1.0, step / self.total_steps)
+    def on_train_start(self) -> None:
+        """Start the clock of the time budget for a Trainer without ``max_time`` (else its Timer counts)."""
+        self._start = time.monotonic()
 
     def configure_optimizers(self) -> Any:
         """AdamW; with a budget, 5% linear warm-up then cosine decay to 2% of ``lr``."""
         opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        if not (self.total_steps or self.total_seconds):
+        total = self.total_steps or float(self.trainer.estimated_stepping_batches)
+        if not (math.isfinite(total) or self.total_seconds):
             return opt
 
         def factor(step: int) -> float:
-            t = self._progress(step)
+            t = step / total if math.isfinite(total) else 0.0
+            if self.total_seconds:
+                t = max(t, time_budget_used(self._trainer, self.total_seconds, self._start))
+            t = min(1.0, t)
             return max(t / 0.05, 0.02) if t < 0.05 else 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * (t - 0.05) / 0.95))
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)

@@ -49,6 +49,19 @@ class Preprocessing:
         """True when at least one step is on."""
         return self.hair_removal or self.colour_constancy is not None or self.clahe
 
+    @property
+    def key(self) -> str:
+        """A short name for these settings, e.g. for a folder of images they pre-processed.
+
+        Example:
+            >>> Preprocessing().key == Preprocessing().key != Preprocessing(clahe=True).key
+            True
+        """
+        import hashlib
+        import json
+
+        return hashlib.sha1(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready settings (stored in a run's config)."""
         return asdict(self)
@@ -102,8 +115,9 @@ def preprocess_image(image: np.ndarray, settings: Preprocessing) -> np.ndarray:
 def preprocess_cases(cases: pd.DataFrame, settings: Preprocessing, out_dir: str | os.PathLike[str], progress: bool = True) -> pd.DataFrame:
     """Pre-process every case's image once into ``out_dir`` and return the table pointing at the copies.
 
-    Images already written by an earlier (interrupted) call are reused. With no step switched on
-    the table is returned unchanged.
+    Images already written by an earlier (interrupted) call are reused, so ``out_dir`` must hold
+    images of these settings only (e.g. a folder named by :attr:`Preprocessing.key`). With no step
+    switched on the table is returned unchanged.
 
     Example:
         >>> pre_cases = preprocess_cases(cases, Preprocessing(clahe=True), "cache/clahe")  # doctest: +SKIP

@@ -4,19 +4,21 @@ Cases with ``split == "train"`` train, ``split == "val"`` validate (a table with
 split by patient with :func:`dermkit.cases.split_cases`). ``extra_train`` adds a second table to
 the training part only, whatever its ``split`` says: e.g. synthetic images of the lesion types the
 real data lacks (``dermkit synth``); it is never used for validation. Images and masks are
-augmented jointly by :func:`dermkit.datasets.transforms.create_transform`; pre-processing (:mod:`.preprocess`)
-is applied once, before augmentation, and stored in the run's config with the
-post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats them.
+augmented jointly by :func:`dermkit.datasets.transforms.create_transform`; pre-processing
+(:mod:`.preprocess`) is applied once, before augmentation, and stored in the run's config with
+the post-processing settings, so that :func:`dermkit.segment.predict_masks` repeats them.
 
-Masks are read by :func:`dermkit.io.read_mask`: pixels above 128 are lesion (a non-binary,
-e.g. smoothly resized, mask is binarised at 128, a 0/1 label map's 1s are lesion, and colour and
-palette masks are read as its docstring says); an empty
-mask is a valid "no lesion" target, but training refuses a table whose every mask reads as empty
-(their encoding is not one of those); a mask of another size than its image stops training with a
-:class:`~dermkit.errors.DataError` naming the file and both sizes.
+Masks are read by :func:`dermkit.io.read_mask`: pixels above 128 are lesion (a non-binary, e.g.
+smoothly resized, mask is binarised at 128, a 0/1 label map's 1s are lesion, and colour and
+palette masks are read as its docstring says); an empty mask is a valid "no lesion" target, but
+training refuses a table whose every mask reads as empty (their encoding is not one of those); a
+mask of another size than its image stops training with a :class:`~dermkit.errors.DataError`
+naming the file and both sizes.
 
-The run folder holds ``model.safetensors`` + ``config.json`` (:mod:`dermkit.models.checkpoint`)
-and ``lightning/last.ckpt`` for ``resume=True``.
+The run folder holds ``model.safetensors`` + ``config.json`` (:mod:`dermkit.models.checkpoint`),
+``lightning/last.ckpt`` for ``resume=True`` and the pre-processed images under
+``preprocessed/<settings key>/`` (:attr:`.Preprocessing.key`), so that images pre-processed with
+other settings are never reused.
 
 Example:
     >>> run = train_segmenter("cases.parquet", "runs/seg", arch="unet", encoder="resnet18",
@@ -37,7 +39,7 @@ from dermkit.io import check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
-from dermkit.train.fit import quiet_lightning
+from dermkit.train.fit import check_run_folder, quiet_lightning
 
 
 def train_segmenter(
@@ -68,6 +70,7 @@ def train_segmenter(
     ema: float = 0.0,
     num_workers: int = 0,
     resume: bool = False,
+    overwrite: bool = False,
     seed: int = 0,
     progress: bool = True,
 ) -> Path:
@@ -83,7 +86,8 @@ def train_segmenter(
     loss is computed in float32 and the saved weights are float32 in the usual layout either way.
     ``ema`` > 0 (e.g. 0.999) keeps an exponential moving average of the weights with that decay
     (warmed up over the first steps); validation and the saved model then use the averaged weights.
-    ``resume=True`` continues from ``out_dir/lightning/last.ckpt``. The same ``seed`` with a step
+    ``resume=True`` continues from ``out_dir/lightning/last.ckpt``; a folder that already holds a
+    run is refused unless ``resume`` or ``overwrite``. The same ``seed`` with a step
     or epoch budget gives the same weights on the same machine. ``devices``, ``strategy`` and
     ``num_nodes`` are Lightning's: e.g. ``devices=4, strategy="ddp"`` trains on four GPUs, each
     process on its share of every epoch with ``batch_size`` images per step, and validation scores
@@ -129,9 +133,12 @@ def train_segmenter(
             raise DataError(f"extra training table: case_id {clash.iloc[0]!r} is also in the case table ({len(clash)} shared)")
         train_cases = pd.concat([train_cases, extra.assign(split="train")], ignore_index=True)
     check_some_mask_has_a_lesion(train_cases["mask_path"], "training")
-
     out = Path(out_dir)
-    cache = out / "preprocessed"
+    ckpt_dir = out / "lightning"
+    last = ckpt_dir / "last.ckpt"
+    check_run_folder(out, last, resume, overwrite)
+
+    cache = out / "preprocessed" / preprocessing.key
     train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)
     val_cases = preprocess_cases(val_cases, preprocessing, cache, progress=progress)
 
@@ -143,15 +150,9 @@ def train_segmenter(
     train_dl = DataLoader(train_ds, shuffle=True, drop_last=len(train_ds) > batch_size, generator=torch.Generator().manual_seed(seed), **loader_kw)
     val_dl = DataLoader(CaseDataset(val_cases, transform=val_tf, with_mask=True, group_columns=()), **loader_kw) if len(val_cases) else None
 
-    steps = epochs * len(train_dl) if max_steps < 0 else min(max_steps, epochs * len(train_dl))
     module = SegmentationModule(
-        model, lr=lr, loss=loss,
-        total_steps=steps, total_seconds=60.0 * max_minutes if max_minutes else 0.0, channels_last=channels_last, ema=ema,
+        model, lr=lr, loss=loss, total_seconds=60.0 * max_minutes if max_minutes else 0.0, channels_last=channels_last, ema=ema,
     )
-    ckpt_dir = out / "lightning"
-    last = ckpt_dir / "last.ckpt"
-    if resume and not last.is_file():
-        raise DataError(f"cannot resume: {last} not found")
     with quiet_lightning():
         trainer = pl.Trainer(
             default_root_dir=str(out),

@@ -29,6 +29,8 @@ class EmaWeights:
         from timm.utils import ModelEmaV3
 
         self.ema = ModelEmaV3(self.model, decay=decay, use_warmup=True) if decay else None
+        if self.ema is not None:  # a copy that trains nothing; DDP refuses parameters that get no gradient
+            self.ema.module.requires_grad_(False)
 
     @property
     def eval_model(self) -> torch.nn.Module:

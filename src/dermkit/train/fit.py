@@ -78,6 +78,22 @@ def resolve_config(config: TrainConfig | Mapping[str, Any] | str | os.PathLike[s
     return TrainConfig.from_yaml(config, **overrides)
 
 
+
+def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> None:
+    """Check a run folder before training into it; :class:`ConfigError` unless the request fits it.
+
+    ``resume`` needs the checkpoint ``last``. A folder that already holds a run (its
+    ``config.json`` or ``last``) is refused unless ``resume`` or ``overwrite``; ``overwrite``
+    deletes ``last`` so that training starts afresh.
+    """
+    if resume and not last.is_file():
+        raise ConfigError(f"nothing to resume in {run}: no {last.relative_to(run)}")
+    if not resume and not overwrite and ((run / "config.json").exists() or last.exists()):
+        raise ConfigError(f"{run} already holds a run; pass resume=True (--resume) to continue it or overwrite=True (--overwrite) to start again")
+    if overwrite and not resume and last.exists():
+        last.unlink()
+
+
 def fit(
     cases: pd.DataFrame | str | os.PathLike[str],
     config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None = None,
@@ -113,12 +129,7 @@ def fit(
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
     run = Path(run_dir)
     last = run / "checkpoints" / "last.ckpt"
-    if resume and not last.is_file():
-        raise ConfigError(f"nothing to resume in {run}: no checkpoints/last.ckpt")
-    if not resume and not overwrite and ((run / "config.json").exists() or last.exists()):
-        raise ConfigError(f"{run} already holds a run; pass resume=True (--resume) to continue it or overwrite=True (--overwrite) to start again")
-    if overwrite and not resume and last.exists():
-        last.unlink()
+    check_run_folder(run, last, resume, overwrite)
 
     train_cases, val_cases = training_splits(table, seed=cfg.seed, source=source)
     classes = sorted(train_cases["diagnosis"].unique())

@@ -23,10 +23,10 @@ from torch import nn
 from dermkit.models.classifier import Classifier
 from dermkit.train.config import TrainConfig
 from dermkit.train.debias import AdversarialHeads, GroupDRO, ToneTwins, circle_loss
-from dermkit.train.distributed import from_first_process
 from dermkit.train.ema import EmaWeights
 from dermkit.train.layout import memory_format
 from dermkit.train.losses import classification_loss, soft_targets
+from dermkit.train.time_budget import time_budget_used
 
 
 class ClassifierModule(EmaWeights, pl.LightningModule):
@@ -49,7 +49,7 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
         import torchmetrics
 
         self.config = config
-        self._fit_start = 0.0
+        self._fit_start: float | None = None
         self.num_classes = model.head[-1].out_features
         self.model = model.to(memory_format=memory_format(config.channels_last))
         self.init_ema(config.ema)
@@ -133,15 +133,14 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
 
         def factor(step: int) -> float:
             # with a time budget the cosine follows whichever runs out first: steps or minutes
-            elapsed = time.perf_counter() - self._fit_start if budget and self._fit_start else 0.0
-            return cosine_with_warmup(step, total, warmup, from_first_process(self._trainer, elapsed / budget) if budget else 0.0)
+            return cosine_with_warmup(step, total, warmup, time_budget_used(self._trainer, budget, self._fit_start) if budget else 0.0)
 
         schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
     def on_train_start(self) -> None:
-        """Start the clock of the ``max_minutes`` schedule."""
-        self._fit_start = time.perf_counter()
+        """Start the clock of the ``max_minutes`` schedule for a Trainer without ``max_time`` (else its Timer counts)."""
+        self._fit_start = time.monotonic()
 
 
 def cosine_with_warmup(step: int, total: int, warmup: int, time_fraction: float = 0.0) -> float:
