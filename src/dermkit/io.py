@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,8 +27,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         ...     df.to_parquet(tmp)
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -39,6 +40,47 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; it replaces ``path`` (and all it held) only if the block succeeds.
+
+    On an error the temporary folder is removed and ``path`` stays as it was, so a run that fails
+    half-way never leaves a mix of old and new files.
+
+    Example:
+        >>> with atomic_folder("out/masks") as tmp:  # doctest: +SKIP
+        ...     write_image(tmp / "c1.png", mask)
+    """
+    import shutil
+
+    target = Path(path)
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield staging
+        os.chmod(staging, 0o777 & ~_umask())
+        old = staging.with_name(staging.name + ".old")
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Turn a failure to create ``target``'s folder or a file beside it into one :class:`DataError` naming ``target``."""
+    try:
+        yield
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        raise DataError(f"cannot write {target}: {blocker or exc.filename} is a file, not a folder") from exc
+    except OSError as exc:
+        raise DataError(f"cannot write {target}: {exc.strerror or exc}") from exc
 
 
 def _umask() -> int:
@@ -168,8 +210,30 @@ def check_some_mask_has_a_lesion(mask_paths: Sequence[str | os.PathLike[str]], r
         )
 
 
-def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], image_shape: tuple[int, ...]) -> None:
-    """Raise :class:`DataError` naming the mask at ``path`` and both sizes unless its ``(H, W)`` is its image's.
+def file_stems(case_ids: Iterable[object], folder: str | os.PathLike[str]) -> list[str]:
+    """File-name stems for writing one file per case into ``folder``.
+
+    Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_``, so a case ID can
+    never name a file outside ``folder`` (``../x`` becomes ``.._x``); two IDs that become the same
+    name raise :class:`DataError`.
+
+    Example:
+        >>> file_stems(["ISIC_0000000", "../evil", "a/b"], "out/masks")
+        ['ISIC_0000000', '.._evil', 'a_b']
+    """
+    import re
+
+    stems = [re.sub(r"[^A-Za-z0-9._-]", "_", str(c)) for c in case_ids]
+    seen: dict[str, object] = {}
+    for case_id, stem in zip(case_ids, stems):
+        if seen.setdefault(stem, case_id) != case_id:
+            raise DataError(f"case ids {seen[stem]!r} and {case_id!r} collide as the file name {stem!r} in {folder}")
+    return stems
+
+
+def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], image_shape: tuple[int, ...], reference: str = "its image") -> None:
+    """Raise :class:`DataError` naming the mask at ``path`` and both sizes unless its ``(H, W)`` is its image's
+    (``reference`` names what it is compared with, e.g. "its true mask t.png").
 
     Example:
         >>> check_mask_shape("m.png", (10, 10), (256, 256))
@@ -178,7 +242,7 @@ def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], 
         dermkit.errors.DataError: mask m.png is 10x10 but its image is 256x256 (width x height)
     """
     if tuple(mask_shape[:2]) != tuple(image_shape[:2]):
-        raise DataError(f"mask {path} is {mask_shape[1]}x{mask_shape[0]} but its image is {image_shape[1]}x{image_shape[0]} (width x height)")
+        raise DataError(f"mask {path} is {mask_shape[1]}x{mask_shape[0]} but {reference} is {image_shape[1]}x{image_shape[0]} (width x height)")
 
 
 def image_shape(path: str | os.PathLike[str], kind: str = "image") -> tuple[int, int]:

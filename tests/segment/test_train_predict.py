@@ -163,8 +163,10 @@ def test_evaluate_defined_handling(ellipse_cases, tmp_path):
     lo, hi = summary["overall"]["thresholded_jaccard_ci"]
     assert (lo, hi) == mean_ci(per_image["thresholded_jaccard"]) and 0.0 <= lo < summary["overall"]["thresholded_jaccard"] < hi <= 1.0
     cases["mask_pred_path"] = str(tmp_path / "small.png")
-    with pytest.raises(DataError, match="small.png is 10x10 but its image is 128x96"):
+    with pytest.raises(DataError, match=r"small.png is 10x10 but its true mask .*c0_mask\.png is 128x96"):
         evaluate_masks(cases)
+    with pytest.raises(ConfigError, match="different columns, got 'mask_path' for both"):
+        evaluate_masks(cases, pred_column="mask_path")
     with pytest.raises(DataError, match="mask_pred_path"):
         evaluate_masks(ellipse_cases)
     write_image(tmp_path / "empty_truth.png", np.zeros_like(truth, dtype=bool))

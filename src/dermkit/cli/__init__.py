@@ -53,14 +53,22 @@ def show_warning(message: Warning | str, category: type[Warning], filename: str,
         _python_showwarning(message, category, filename, lineno, file, line)
 
 
+def _print_error(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False, markup=True)
+
+
 def main() -> None:
-    """Console entry point: a :class:`DermkitError` is printed on one line and exits with status 1;
-    dermkit's warnings print as one line each (:func:`show_warning`)."""
+    """Console entry point: a :class:`DermkitError` or an :class:`OSError` (a file that cannot be
+    written, say) is printed on one line and exits with status 1; dermkit's warnings print as one
+    line each (:func:`show_warning`)."""
     warnings.showwarning = show_warning
     try:
         app()
     except DermkitError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True, highlight=False, markup=True)
+        _print_error(str(exc))
+        sys.exit(1)
+    except OSError as exc:  # e.g. an output folder that cannot be created: the file and the reason, not a traceback
+        _print_error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]: outputs already written are complete; partial ones were discarded")

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dermkit.errors import ConfigError
 from dermkit.train.config import PRECISIONS
 
 
@@ -120,7 +121,7 @@ def evaluate_cmd(
     against: Optional[Path] = typer.Option(
         None, "--against", help="Another prediction table of the same cases (e.g. without --tta): also print the paired per-image "
         "difference in thresholded Jaccard from it, with its 95% interval (and write comparison.json under -o)."),
-    min_group_size: int = typer.Option(30, "--min-group-size", help="Groups of fewer images are flagged as unreliable in report.html."),
+    min_group_size: int = typer.Option(30, "--min-group-size", min=1, help="Groups of fewer images are flagged as unreliable in report.html."),
 ) -> None:
     """Score predicted masks: Jaccard, ISIC 2018 thresholded Jaccard, Dice, HD95, overall and per group."""
     from dermkit.cases import load_cases
@@ -131,6 +132,9 @@ def evaluate_cmd(
 
     group_columns = tuple(by or ("skin_tone",))
     scored = load_cases(cases)
+    unknown = [c for c in by or () if c not in scored.columns]
+    if unknown:
+        raise ConfigError(f"--by: {cases} has no column {unknown[0]!r} (found: {', '.join(scored.columns)})")
     per_image, summary = evaluate_masks(scored, pred_column=pred_column, by=group_columns, progress=True)
     comparison = None
     if against is not None:

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from dermkit.errors import DataError
+from dermkit.errors import ConfigError, DataError
 
 #: The six dermoscopic colours of the ABCD rule (sRGB), close to the references of automated
 #: ABCD studies (e.g. Kasmi & Mokrani, IET Image Processing 2016).
@@ -251,6 +251,21 @@ def abcd_features(
     }
 
 
+def _scales(cases: pd.DataFrame, mm_per_px: float | None) -> list[float | None]:
+    """Each case's pixel size in mm (its ``mm_per_px`` column, else the argument); :class:`DataError` or
+    :class:`ConfigError` for one that is not a positive finite number (a blank cell means unknown)."""
+    if "mm_per_px" not in cases.columns:
+        if mm_per_px is not None and not (math.isfinite(mm_per_px) and mm_per_px > 0):
+            raise ConfigError(f"mm_per_px must be a positive number of millimetres, got {mm_per_px}")
+        return [mm_per_px] * len(cases)
+    values = pd.to_numeric(cases["mm_per_px"], errors="coerce")
+    bad = cases["mm_per_px"].notna() & ~(values.gt(0) & np.isfinite(values.fillna(0)))
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        raise DataError(f"mm_per_px column: case {cases['case_id'].iloc[first]!r} has {cases['mm_per_px'].iloc[first]!r}, not a positive number of millimetres")
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
 def add_abcd_features(
     cases: pd.DataFrame,
     mask_column: str = "mask_path",
@@ -274,7 +289,7 @@ def add_abcd_features(
 
     if mask_column not in cases.columns:
         raise DataError(f"case table has no {mask_column!r} column (found: {', '.join(map(str, cases.columns))})")
-    scales: Sequence[Any] = cases["mm_per_px"].tolist() if "mm_per_px" in cases.columns else [mm_per_px] * len(cases)
+    scales: Sequence[Any] = _scales(cases, mm_per_px)
     structures = cases["n_structures"].tolist() if "n_structures" in cases.columns else [None] * len(cases)
     rows, skipped = [], []
     items = list(zip(cases["case_id"], cases["image_path"], cases[mask_column], scales, structures))

@@ -18,7 +18,6 @@ import json
 import math
 import multiprocessing
 import os
-import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dermkit.errors import ConfigError, DataError
-from dermkit.io import read_image, read_mask, write_image
+from dermkit.io import file_stems, read_image, read_mask, write_image
 
 TONE_COLUMNS: tuple[str, ...] = ("ita", "skin_tone", "fitzpatrick_est", "tone_reliable")
 
@@ -157,16 +156,11 @@ def measure_cases(
     return out
 
 
-def _safe_name(case_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", case_id)
-
-
-def _preprocess_job(job: tuple[str, str, str, str | None, bool]) -> dict[str, Any]:
+def _preprocess_job(job: tuple[str, str, str, str | None, bool, str]) -> dict[str, Any]:
     from dermkit.imaging.colour import colour_constancy
     from dermkit.imaging.hair import remove_hair
 
-    case_id, image_path, out_dir, method, hair = job
-    name = _safe_name(case_id)
+    case_id, image_path, out_dir, method, hair, name = job
     image_out = Path(out_dir) / "images" / f"{name}.png"
     mask_out = Path(out_dir) / "hair_masks" / f"{name}.png"
     row: dict[str, Any] = {"case_id": case_id, "image_path": f"images/{name}.png"}
@@ -214,10 +208,8 @@ def preprocess_cases(
         missing = cases.loc[~cases["image_available"].fillna(True).astype(bool), "case_id"].iloc[0]
         raise DataError(f"case {missing!r} has no image (image_available is False); drop such rows first")
     out = Path(out_dir)
-    names = cases["case_id"].astype(str).map(_safe_name)
-    if names.duplicated().any():
-        raise DataError(f"case ids {names[names.duplicated()].iloc[0]!r} collide as file names in {out}")
-    jobs = [(str(c), str(p), str(out), colour_constancy, remove_hair) for c, p in zip(cases["case_id"], cases["image_path"])]
+    names = file_stems(cases["case_id"].astype(str), out)  # IDs that would collide as file names stop the run here
+    jobs = [(str(c), str(p), str(out), colour_constancy, remove_hair, n) for c, p, n in zip(cases["case_id"], cases["image_path"], names)]
     rows = {r["case_id"]: r for r in _parallel(_preprocess_job, jobs, workers, "preprocess", progress)}
     new = cases.copy()
     ids = new["case_id"].astype(str)

@@ -148,5 +148,15 @@ def load_segmenter(run_dir: str | os.PathLike[str]) -> tuple[torch.nn.Module, di
     if config.get("task") != "segmentation":
         raise DataError(f"{run_dir}: not a segmentation run (config task={config.get('task')!r})")
     model = create_segmenter(**config["architecture"])
-    model.load_state_dict({k.removeprefix("model."): v for k, v in state.items()})
+    weights = {k.removeprefix("model."): v for k, v in state.items()}
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in weights]
+    unexpected = [k for k in weights if k not in expected]
+    misshapen = [k for k in expected if k in weights and weights[k].shape != expected[k].shape]
+    if missing or unexpected or misshapen:
+        arch = ", ".join(f"{k}={v}" for k, v in config["architecture"].items())
+        first = (f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}" if unexpected else f"{misshapen[0]!r} of another shape")
+        raise DataError(f"{run_dir}: the weights do not fit the model config.json describes ({arch}): {len(missing)} missing, "
+                        f"{len(unexpected)} unexpected and {len(misshapen)} misshapen tensors, e.g. {first}")
+    model.load_state_dict(weights)
     return model.eval(), config

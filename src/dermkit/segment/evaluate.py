@@ -4,7 +4,8 @@ Metrics are :mod:`dermkit.evaluate.segmentation`'s (Jaccard, ISIC 2018 threshold
 Dice, HD95). Masks are read with :func:`dermkit.io.read_mask`: pixels above 128 are lesion, so a
 non-binary (e.g. smoothly resized) mask is binarised at 128, a 0/1 label map's 1s are lesion, and
 a colour mask's brightest channel counts (a lesion drawn in red is read). A predicted mask of
-another size than its true mask raises :class:`~dermkit.errors.DataError` naming both files, and
+another size than its true mask raises :class:`~dermkit.errors.DataError` naming both files and
+sizes, and
 a table whose every true mask reads as empty (masks encoded some other way) raises one naming a
 mask. An empty true or predicted mask is scored as the metrics module defines (Jaccard 0 against
 a lesion, 1 when both are empty; HD95 ``inf`` when exactly one is empty, so group HD95 is a
@@ -27,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from dermkit.errors import DataError
+from dermkit.errors import ConfigError, DataError
 
 FAILURE_AREA_RATIOS = (0.7, 1.3)
 """A failing image (Jaccard under 0.65) whose predicted area is under 0.7 of the true area counts as
@@ -61,8 +62,10 @@ def evaluate_masks(
 
     from dermkit.cases import load_cases, validate_cases
     from dermkit.evaluate.segmentation import score_masks
-    from dermkit.io import check_some_mask_has_a_lesion, read_mask
+    from dermkit.io import check_mask_shape, check_some_mask_has_a_lesion, read_mask
 
+    if pred_column == truth_column:
+        raise ConfigError(f"the predicted and true masks must be different columns, got {pred_column!r} for both")
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
     for col in (pred_column, truth_column):
         if col not in table.columns:
@@ -73,8 +76,9 @@ def evaluate_masks(
     check_some_mask_has_a_lesion(table[truth_column], "true")
     truths, preds = [], []
     for t_path, p_path in track(list(zip(table[truth_column], table[pred_column])), "scoring", disable=not progress):
-        truth = read_mask(t_path)
-        preds.append(read_mask(p_path, truth.shape))
+        truth, pred = read_mask(t_path), read_mask(p_path)
+        check_mask_shape(p_path, pred.shape, truth.shape, reference=f"its true mask {t_path}")
+        preds.append(pred)
         truths.append(truth)
     scores = score_masks(preds, truths, case_ids=list(table["case_id"]), with_hd95=with_hd95)
     groups = [c for c in by if c in table.columns]

@@ -93,11 +93,12 @@ class SegmentationModule(EmaWeights, pl.LightningModule):
         """AdamW; with a budget, 5% linear warm-up then cosine decay to 2% of ``lr``."""
         opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         total = self.total_steps or float(self.trainer.estimated_stepping_batches)
-        if not (math.isfinite(total) or self.total_seconds):
+        counted = math.isfinite(total) and total > 0
+        if not (counted or self.total_seconds):
             return opt
 
         def factor(step: int) -> float:
-            t = step / total if math.isfinite(total) else 0.0
+            t = step / total if counted else 0.0
             if self.total_seconds:
                 t = max(t, time_budget_used(self._trainer, self.total_seconds, self._start))
             t = min(1.0, t)

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
@@ -41,8 +42,8 @@ class Postprocessing:
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"threshold must be in (0, 1), got {self.threshold}")
-        if self.smooth_radius < 0:
-            raise ConfigError(f"smooth_radius must be >= 0, got {self.smooth_radius}")
+        if not (self.smooth_radius >= 0 and math.isfinite(self.smooth_radius)):  # also refuses NaN
+            raise ConfigError(f"smooth_radius must be a number >= 0, got {self.smooth_radius}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready settings (stored in a run's config)."""

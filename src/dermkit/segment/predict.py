@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from pathlib import Path
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dermkit.errors import ConfigError
 from dermkit.models.tta import dihedral_views, undo_dihedral_view
 from dermkit.segment.postprocess import Postprocessing, postprocess
 from dermkit.segment.preprocess import Preprocessing, preprocess_image
@@ -60,7 +62,7 @@ class Segmenter:
         from dermkit.models.segmenter import load_segmenter
 
         model, config = load_segmenter(run_dir)
-        return cls(model, config, device, tta)
+        return cls(model, config, check_device(device), tta)
 
     def _batch(self, images: list[np.ndarray]) -> torch.Tensor:
         import cv2
@@ -105,8 +107,6 @@ class Segmenter:
         """
         from torch.optim.swa_utils import update_bn
 
-        from dermkit.errors import ConfigError
-
         norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
         if not norms:
             raise ConfigError("adapt_batchnorm: the model has no BatchNorm layers to adapt")
@@ -140,6 +140,24 @@ class Segmenter:
         """Bool lesion masks of the images' sizes, post-processed (default: the run's settings)."""
         settings = postprocessing or self.postprocessing
         return [postprocess(p, settings) for p in self.predict_proba(images)]
+
+
+def check_device(device: str) -> str:
+    """``device`` if torch knows it and this machine has it; else :class:`ConfigError` naming it.
+
+    Example:
+        >>> check_device("cpu")
+        'cpu'
+    """
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise ConfigError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r}: no CUDA GPU is available on this machine; use cpu")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device {device!r}: MPS is not available on this machine; use cpu")
+    return device
 
 
 def _batches(paths: list[str], batch_size: int) -> Iterator[tuple[int, list[np.ndarray]]]:
@@ -190,6 +208,9 @@ def predict_masks(
     views of each image (a loaded :class:`Segmenter` keeps its own setting). ``adapt_bn`` first
     re-estimates the BatchNorm statistics on all the table's images
     (:meth:`Segmenter.adapt_batchnorm`; a :class:`Segmenter` passed in is changed in place).
+    ``masks/`` and ``overlays/`` are written beside ``out_dir``'s and replace them only once every
+    image is done, so an error (an unreadable image, say) leaves an earlier output as it was. File
+    names are the case ids made safe (:func:`dermkit.io.file_stems`).
 
     Example:
         >>> predict_masks("runs/seg", cases, "out", postprocessing=Postprocessing(fill_holes=False))  # doctest: +SKIP
@@ -197,28 +218,32 @@ def predict_masks(
     from rich.progress import Progress
 
     from dermkit.cases import load_cases, save_cases, validate_cases
-    from dermkit.io import write_image
+    from dermkit.io import atomic_folder, file_stems, write_image
 
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     seg = model if isinstance(model, Segmenter) else Segmenter.load(model, device, tta)
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
     truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)
     if overlays:
         _check_truth_shapes(table["image_path"], truths)
     out = Path(out_dir)
-    (out / "masks").mkdir(parents=True, exist_ok=True)
-    paths = [out / "masks" / f"{cid}.png" for cid in table["case_id"]]
+    names = file_stems(table["case_id"], out)
+    paths = [out / "masks" / f"{name}.png" for name in names]
     if adapt_bn:
         from dermkit.io import read_image
 
         seg.adapt_batchnorm((read_image(p) for p in table["image_path"]), batch_size=batch_size)
-    overlay_paths = [out / "overlays" / f"{cid}.jpg" for cid in table["case_id"]] if overlays else []
-    with Progress(disable=not progress) as bar:
+    overlay_paths = [out / "overlays" / f"{name}.jpg" for name in names] if overlays else []
+    with contextlib.ExitStack() as folders, Progress(disable=not progress) as bar:  # masks/ and overlays/ replaced only at the end
+        mask_dir = folders.enter_context(atomic_folder(out / "masks"))
+        overlay_dir = folders.enter_context(atomic_folder(out / "overlays")) if overlays else None
         task = bar.add_task("segmenting", total=len(table))
         for start, images in _batches(list(table["image_path"]), batch_size):
             for i, mask in enumerate(seg.predict(images, postprocessing)):
-                write_image(paths[start + i], mask)
-                if overlays:
-                    write_image(overlay_paths[start + i], _overlay(images[i], truths[start + i], mask))
+                write_image(mask_dir / paths[start + i].name, mask)
+                if overlay_dir is not None:
+                    write_image(overlay_dir / overlay_paths[start + i].name, _overlay(images[i], truths[start + i], mask))
             bar.advance(task, len(images))
     result = table.copy()
     result["mask_pred_path"] = pd.Series([str(p.resolve()) for p in paths], index=result.index, dtype="string")

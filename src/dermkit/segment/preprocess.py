@@ -122,7 +122,7 @@ def preprocess_cases(cases: pd.DataFrame, settings: Preprocessing, out_dir: str 
     Example:
         >>> pre_cases = preprocess_cases(cases, Preprocessing(clahe=True), "cache/clahe")  # doctest: +SKIP
     """
-    from dermkit.io import read_image, write_image
+    from dermkit.io import file_stems, read_image, write_image
     from rich.progress import track
 
     if not settings.active:
@@ -130,8 +130,8 @@ def preprocess_cases(cases: pd.DataFrame, settings: Preprocessing, out_dir: str 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for case_id, src in track(list(zip(cases["case_id"], cases["image_path"])), "pre-processing", disable=not progress):
-        dst = folder / f"{case_id}.png"
+    for name, src in track(list(zip(file_stems(cases["case_id"], folder), cases["image_path"])), "pre-processing", disable=not progress):
+        dst = folder / f"{name}.png"
         if not dst.is_file():
             write_image(dst, preprocess_image(read_image(src), settings))
         paths.append(str(dst))

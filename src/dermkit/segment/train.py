@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -39,7 +40,7 @@ from dermkit.io import check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
-from dermkit.train.fit import check_run_folder, quiet_lightning
+from dermkit.train.fit import check_run_folder, create_trainer, quiet_lightning
 
 
 def train_segmenter(
@@ -114,6 +115,7 @@ def train_segmenter(
         raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    _check_budget_and_rates(max_steps, max_minutes, lr, num_workers)
     warn_if_bf16_is_emulated(precision, accelerator)
     check_ema(ema)
     augment = check_augment(augment)
@@ -133,28 +135,13 @@ def train_segmenter(
             raise DataError(f"extra training table: case_id {clash.iloc[0]!r} is also in the case table ({len(clash)} shared)")
         train_cases = pd.concat([train_cases, extra.assign(split="train")], ignore_index=True)
     check_some_mask_has_a_lesion(train_cases["mask_path"], "training")
+    _check_images_and_masks(pd.concat([train_cases, val_cases], ignore_index=True), progress)
     out = Path(out_dir)
     ckpt_dir = out / "lightning"
     last = ckpt_dir / "last.ckpt"
     check_run_folder(out, last, resume, overwrite)
-
-    cache = out / "preprocessed" / preprocessing.key
-    train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)
-    val_cases = preprocess_cases(val_cases, preprocessing, cache, progress=progress)
-
-    pl.seed_everything(seed, workers=True, verbose=False)
-    model = create_segmenter(arch, encoder, pretrained=pretrained)
-    val_tf = create_transform(image_size, train=False)
-    train_ds = CaseDataset(train_cases, transform=train_tf, with_mask=True, group_columns=())
-    loader_kw = {"batch_size": batch_size, "num_workers": num_workers, "worker_init_fn": seed_worker, "persistent_workers": num_workers > 0}
-    train_dl = DataLoader(train_ds, shuffle=True, drop_last=len(train_ds) > batch_size, generator=torch.Generator().manual_seed(seed), **loader_kw)
-    val_dl = DataLoader(CaseDataset(val_cases, transform=val_tf, with_mask=True, group_columns=()), **loader_kw) if len(val_cases) else None
-
-    module = SegmentationModule(
-        model, lr=lr, loss=loss, total_seconds=60.0 * max_minutes if max_minutes else 0.0, channels_last=channels_last, ema=ema,
-    )
-    with quiet_lightning():
-        trainer = pl.Trainer(
+    with quiet_lightning():  # Lightning checks its options (accelerator, devices, strategy) here, before anything is written
+        trainer = create_trainer(
             default_root_dir=str(out),
             accelerator=accelerator,
             devices=devices,
@@ -172,6 +159,23 @@ def train_segmenter(
             num_sanity_val_steps=0,
             log_every_n_steps=10,
         )
+
+    cache = out / "preprocessed" / preprocessing.key
+    train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)
+    val_cases = preprocess_cases(val_cases, preprocessing, cache, progress=progress)
+
+    pl.seed_everything(seed, workers=True, verbose=False)
+    model = create_segmenter(arch, encoder, pretrained=pretrained)
+    val_tf = create_transform(image_size, train=False)
+    train_ds = CaseDataset(train_cases, transform=train_tf, with_mask=True, group_columns=())
+    loader_kw = {"batch_size": batch_size, "num_workers": num_workers, "worker_init_fn": seed_worker, "persistent_workers": num_workers > 0}
+    train_dl = DataLoader(train_ds, shuffle=True, drop_last=len(train_ds) > batch_size, generator=torch.Generator().manual_seed(seed), **loader_kw)
+    val_dl = DataLoader(CaseDataset(val_cases, transform=val_tf, with_mask=True, group_columns=()), **loader_kw) if len(val_cases) else None
+
+    module = SegmentationModule(
+        model, lr=lr, loss=loss, total_seconds=60.0 * max_minutes if max_minutes else 0.0, channels_last=channels_last, ema=ema,
+    )
+    with quiet_lightning():
         started = time.monotonic()
         trainer.fit(module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
     config = segmenter_config(
@@ -203,3 +207,30 @@ def _cases_with_masks(cases: pd.DataFrame | str | os.PathLike[str], what: str) -
         name = what if isinstance(cases, pd.DataFrame) else str(cases)
         raise DataError(f"{name}: segmentation training needs a mask_path column with lesion masks")
     return table[table["mask_path"].notna()].reset_index(drop=True)
+
+
+def _check_budget_and_rates(max_steps: int, max_minutes: float | None, lr: float, num_workers: int) -> None:
+    """:class:`ConfigError` for a budget that trains nothing or a rate torch would reject mid-way."""
+    if max_steps == 0 or max_steps < -1:
+        raise ConfigError(f"max_steps must be >= 1 (or -1: no limit), got {max_steps}")
+    if max_minutes is not None and not (math.isfinite(max_minutes) and max_minutes > 0):
+        raise ConfigError(f"max_minutes must be a positive number of minutes, got {max_minutes}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ConfigError(f"lr must be a positive number, got {lr}")
+    if num_workers < 0:
+        raise ConfigError(f"num_workers must be >= 0, got {num_workers}")
+
+
+def _check_images_and_masks(cases: pd.DataFrame, progress: bool) -> None:
+    """Before training: every image and mask exists, opens, and the two are the same size.
+
+    Reads only the file headers (:func:`dermkit.io.image_shape`), so a missing image or a mask of
+    another size stops the run at once, not hours in; pixels damaged past the header still
+    surface when the image is read."""
+    from rich.progress import track
+
+    from dermkit.io import check_mask_shape, image_shape
+
+    pairs = list(zip(cases["image_path"], cases["mask_path"]))
+    for image, mask in track(pairs, "checking images", disable=not progress or len(pairs) < 1000):
+        check_mask_shape(mask, image_shape(mask, "mask"), image_shape(image))

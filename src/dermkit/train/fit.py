@@ -18,13 +18,16 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import pandas as pd
 
 from dermkit.cases import SKIN_TONES, load_cases, validate_cases
 from dermkit.errors import ConfigError
 from dermkit.train.config import TrainConfig, warn_if_bf16_is_emulated
+
+if TYPE_CHECKING:
+    import lightning.pytorch as pl
 
 
 
@@ -79,6 +82,25 @@ def resolve_config(config: TrainConfig | Mapping[str, Any] | str | os.PathLike[s
 
 
 
+def create_trainer(**options: Any) -> "pl.Trainer":
+    """A Lightning Trainer with ``options``; options Lightning rejects (an unknown accelerator or
+    strategy, devices it cannot use) raise :class:`ConfigError` with Lightning's reason.
+
+    Example:
+        >>> create_trainer(accelerator="abacus")
+        Traceback (most recent call last):
+        ...
+        dermkit.errors.ConfigError: trainer options: You selected an invalid accelerator name: `accelerator='abacus'`. ...
+    """
+    import lightning.pytorch as pl
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+
+    try:
+        return pl.Trainer(**options)
+    except (MisconfigurationException, ValueError, TypeError) as exc:
+        raise ConfigError(f"trainer options: {exc}") from exc
+
+
 def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> None:
     """Check a run folder before training into it; :class:`ConfigError` unless the request fits it.
 
@@ -86,6 +108,8 @@ def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> No
     ``config.json`` or ``last``) is refused unless ``resume`` or ``overwrite``; ``overwrite``
     deletes ``last`` so that training starts afresh.
     """
+    if run.exists() and not run.is_dir():
+        raise ConfigError(f"{run} is a file; a run needs a folder")
     if resume and not last.is_file():
         raise ConfigError(f"nothing to resume in {run}: no {last.relative_to(run)}")
     if not resume and not overwrite and ((run / "config.json").exists() or last.exists()):
@@ -176,7 +200,7 @@ def fit(
     if cfg.early_stopping:
         callbacks.append(pl.callbacks.EarlyStopping(monitor=cfg.monitor, mode=cfg.monitor_mode, patience=int(cfg.early_stopping)))
     with quiet_lightning():
-        trainer = pl.Trainer(
+        trainer = create_trainer(
             max_epochs=cfg.epochs,
             max_time={"minutes": cfg.max_minutes} if cfg.max_minutes else None,
             accelerator=cfg.accelerator,
