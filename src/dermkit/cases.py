@@ -152,6 +152,8 @@ def load_cases(path: str | os.PathLike[str], resolve_paths: bool = True) -> pd.D
     against the table's folder, so a table travels with its images.
     """
     p = Path(path)
+    if p.is_dir():
+        raise DataError(f"case table {p} is a folder; give the table file (.parquet or .csv)")
     if not p.is_file():
         raise DataError(f"case table not found: {p}")
     try:

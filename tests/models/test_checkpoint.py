@@ -47,6 +47,10 @@ def test_weights_from_another_run_are_refused(tmp_path):
     (tmp_path / "a" / "model.safetensors").write_bytes((tmp_path / "b" / "model.safetensors").read_bytes())
     with pytest.raises(DataError, match="different runs"):
         load_checkpoint(tmp_path / "a")
+    weights = (tmp_path / "b" / "model.safetensors").read_bytes()
+    (tmp_path / "b" / "model.safetensors").write_bytes(weights[: len(weights) // 2])  # cut short: damaged, not another run's
+    with pytest.raises(DataError, match=r"cannot read weights .*model.safetensors \(damaged or not a safetensors file\)"):
+        load_checkpoint(tmp_path / "b")
 
 
 def test_checkpoint_of_another_model_is_a_clear_error(tmp_path):
@@ -87,6 +91,9 @@ def test_read_weights_file_unwraps_lightning_and_names_bad_files(tmp_path):
     (tmp_path / "broken.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(DataError, match="cannot read weights .*broken.safetensors"):
         read_weights_file(tmp_path / "broken.safetensors")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(DataError, match=r"cannot read weights .*notes.txt: not a readable .safetensors, .pth, .pt or .ckpt file \(\w+Error"):
+        read_weights_file(tmp_path / "notes.txt")
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(DataError, match="expected a state dict of tensors, got list"):
         read_weights_file(tmp_path / "list.pt")

@@ -124,3 +124,13 @@ def test_evaluate_names_an_unknown_group_column(tiny_run, ellipse_cases, tmp_pat
     predict_masks(tiny_run, ellipse_cases.iloc[:2], tmp_path / "pred", progress=False)
     res = run("segment", "evaluate", tmp_path / "pred" / "cases.parquet", "--by", "nosuchcol")
     assert res.returncode == 1 and "--by:" in res.stderr and "no column 'nosuchcol'" in res.stderr, res.stderr
+
+
+def test_an_empty_table_or_a_folder_is_not_a_case_table(tiny_run, ellipse_cases, tmp_path):
+    from dermkit.cases import load_cases
+
+    with pytest.raises(DataError, match="no cases to segment"):  # used to report 0 masks written
+        predict_masks(tiny_run, ellipse_cases.iloc[:0], tmp_path / "p", progress=False)
+    with pytest.raises(DataError, match=r"case table .* is a folder; give the table file"):
+        load_cases(tmp_path)
+    assert not (tmp_path / "p").exists()

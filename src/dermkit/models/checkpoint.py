@@ -81,13 +81,13 @@ def load_checkpoint(run_dir: str | os.PathLike[str], map_location: str | torch.d
     weights = Path(run_dir) / WEIGHTS_FILE
     if not weights.is_file():
         raise DataError(f"{run_dir}: no {WEIGHTS_FILE} (not a dermkit run folder, or the run never saved a checkpoint)")
+    try:  # read first: a damaged file is reported as damaged, not as another run's
+        state = load_file(str(weights), device=str(map_location))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise DataError(f"cannot read weights {weights} (damaged or not a safetensors file): {exc}") from None
     expected = config.get("weights_sha256")
     if expected and _sha256(weights) != expected:
         raise DataError(f"{weights} does not match {Path(run_dir) / CONFIG_FILE}: the two files come from different runs")
-    try:
-        state = load_file(str(weights), device=str(map_location))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise DataError(f"cannot read weights {weights}: {exc}") from None
     return state, config
 
 
@@ -133,7 +133,7 @@ def read_weights_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch / safetensors raise many types for a bad file
         text = str(exc).strip().replace("\n", " ")[:300]
-        raise DataError(f"cannot read weights {path}: {text}") from None
+        raise DataError(f"cannot read weights {path}: not a readable .safetensors, .pth, .pt or .ckpt file ({type(exc).__name__}: {text})") from None
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]

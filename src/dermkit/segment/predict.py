@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dermkit.errors import ConfigError
+from dermkit.errors import ConfigError, DataError
 from dermkit.models.tta import dihedral_views, undo_dihedral_view
 from dermkit.segment.postprocess import Postprocessing, postprocess
 from dermkit.segment.preprocess import Preprocessing, preprocess_image
@@ -224,6 +224,8 @@ def predict_masks(
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     seg = model if isinstance(model, Segmenter) else Segmenter.load(model, device, tta)
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    if table.empty:
+        raise DataError(f"{cases if not isinstance(cases, pd.DataFrame) else 'case table'}: no cases to segment")
     truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)
     if overlays:
         _check_truth_shapes(table["image_path"], truths)
