@@ -223,9 +223,10 @@ def file_stems(case_ids: Iterable[object], folder: str | os.PathLike[str]) -> li
     """
     import re
 
-    stems = [re.sub(r"[^A-Za-z0-9._-]", "_", str(c)) for c in case_ids]
+    ids = list(case_ids)
+    stems = [re.sub(r"[^A-Za-z0-9._-]", "_", str(c)) for c in ids]
     seen: dict[str, object] = {}
-    for case_id, stem in zip(case_ids, stems):
+    for case_id, stem in zip(ids, stems):
         if seen.setdefault(stem, case_id) != case_id:
             raise DataError(f"case ids {seen[stem]!r} and {case_id!r} collide as the file name {stem!r} in {folder}")
     return stems

@@ -5,11 +5,10 @@ Dice, HD95). Masks are read with :func:`dermkit.io.read_mask`: pixels above 128 
 non-binary (e.g. smoothly resized) mask is binarised at 128, a 0/1 label map's 1s are lesion, and
 a colour mask's brightest channel counts (a lesion drawn in red is read). A predicted mask of
 another size than its true mask raises :class:`~dermkit.errors.DataError` naming both files and
-sizes, and
-a table whose every true mask reads as empty (masks encoded some other way) raises one naming a
-mask. An empty true or predicted mask is scored as the metrics module defines (Jaccard 0 against
-a lesion, 1 when both are empty; HD95 ``inf`` when exactly one is empty, so group HD95 is a
-median over finite values).
+sizes, and a table whose every true mask reads as empty (masks encoded some other way) raises one
+naming a mask. An empty true or predicted mask is scored as the metrics module defines (Jaccard 0
+against a lesion, 1 when both are empty; HD95 ``inf`` when exactly one is empty, so group HD95 is
+a median over finite values).
 
 :func:`paired_differences` compares two scorings of the same images (say, with and without TTA)
 image by image, which shows a small consistent change that the two scores' own intervals hide.
