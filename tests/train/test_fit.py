@@ -64,6 +64,12 @@ def test_resume_continues_the_history(lesion_cases, tmp_path, fast):
     history = pd.read_csv(run / "history.csv")
     assert list(history["epoch"]) == [0, 1]
     assert history["step"].tolist() == [3, 6]  # 24 training cases / batch 8
+    fit(lesion_cases, {**fast, "epochs": 3}, run, resume=True)  # a second resume goes on from the first's end
+    assert pd.read_csv(run / "history.csv")["step"].tolist() == [3, 6, 9]  # it used to restart from epoch 1's checkpoint
+    assert [p.name for p in (run / "checkpoints").iterdir()] == ["last.ckpt"]  # not last-v1.ckpt beside it
+    with pytest.raises(ConfigError, match="nope"):
+        fit(lesion_cases, {**fast, "model": "nope"}, run, overwrite=True)
+    assert (run / "checkpoints" / "last.ckpt").is_file()  # a failed overwrite leaves the old run whole (it deleted this)
 
 
 class _Interrupt(pl.Callback):

@@ -40,7 +40,7 @@ from dermkit.io import check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
-from dermkit.train.fit import check_run_folder, create_trainer, quiet_lightning
+from dermkit.train.fit import check_run_folder, create_trainer, last_checkpoint, quiet_lightning
 
 
 def train_segmenter(
@@ -151,7 +151,7 @@ def train_segmenter(
             max_epochs=epochs,
             max_steps=max_steps,
             max_time={"minutes": max_minutes} if max_minutes else None,
-            callbacks=[pl.callbacks.ModelCheckpoint(dirpath=str(ckpt_dir), save_last=True, save_top_k=0)],
+            callbacks=[last_checkpoint(ckpt_dir)],
             logger=pl.loggers.CSVLogger(str(out), name="logs", version=""),
             enable_progress_bar=progress,
             enable_model_summary=False,

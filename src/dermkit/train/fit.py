@@ -105,8 +105,9 @@ def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> No
     """Check a run folder before training into it; :class:`ConfigError` unless the request fits it.
 
     ``resume`` needs the checkpoint ``last``. A folder that already holds a run (its
-    ``config.json`` or ``last``) is refused unless ``resume`` or ``overwrite``; ``overwrite``
-    deletes ``last`` so that training starts afresh.
+    ``config.json`` or ``last``) is refused unless ``resume`` or ``overwrite``. Nothing is deleted
+    here: an overwriting run replaces the old files as it writes its own
+    (:func:`last_checkpoint`), so one that fails on its inputs leaves the old run whole.
     """
     if run.exists() and not run.is_dir():
         raise ConfigError(f"{run} is a file; a run needs a folder")
@@ -114,8 +115,18 @@ def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> No
         raise ConfigError(f"nothing to resume in {run}: no {last.relative_to(run)}")
     if not resume and not overwrite and ((run / "config.json").exists() or last.exists()):
         raise ConfigError(f"{run} already holds a run; pass resume=True (--resume) to continue it or overwrite=True (--overwrite) to start again")
-    if overwrite and not resume and last.exists():
-        last.unlink()
+
+
+def last_checkpoint(folder: Path) -> "pl.callbacks.ModelCheckpoint":
+    """The callback that keeps ``folder/last.ckpt``, the full training state ``resume`` continues from.
+
+    It overwrites ``last.ckpt`` each time; Lightning's default would write ``last-v1.ckpt``,
+    ``last-v2.ckpt``, ... beside an existing one, so a second resume went back to the first
+    checkpoint and trained its epochs again.
+    """
+    import lightning.pytorch as pl
+
+    return pl.callbacks.ModelCheckpoint(dirpath=str(folder), save_last=True, save_top_k=0, enable_version_counter=False)
 
 
 def fit(
@@ -196,7 +207,7 @@ def fit(
 
     export = ExportBest(run, cfg.monitor, cfg.monitor_mode, run_config)
     history = History(run)
-    callbacks: list[pl.Callback] = [export, history, pl.callbacks.ModelCheckpoint(dirpath=run / "checkpoints", save_last=True, save_top_k=0)]
+    callbacks: list[pl.Callback] = [export, history, last_checkpoint(run / "checkpoints")]
     if cfg.early_stopping:
         callbacks.append(pl.callbacks.EarlyStopping(monitor=cfg.monitor, mode=cfg.monitor_mode, patience=int(cfg.early_stopping)))
     with quiet_lightning():
