@@ -73,6 +73,9 @@ def predict(
     from dermkit.datasets.transforms import create_transform
     from dermkit.models.metadata import METADATA_COLUMNS, MetadataEncoder
 
+    from dermkit.models.device import check_device
+
+    device = check_device(device)
     net = load_classifier(model, device=device) if isinstance(model, (str, os.PathLike)) else model
     config = getattr(net, "run_config", None)
     if not config:
@@ -81,6 +84,8 @@ def predict(
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
     table = validate_cases(cases, source) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    if table.empty:
+        raise DataError(f"{source}: no cases to predict")
     check_images_exist(table, source)
     classes = list(config["classes"])
     size = config["input_size"]
@@ -132,6 +137,9 @@ def predict_images(model: Classifier | str | os.PathLike[str], images: list[np.n
     """
     from dermkit.datasets.transforms import create_transform
 
+    from dermkit.models.device import check_device
+
+    device = check_device(device)
     net = load_classifier(model, device=device) if isinstance(model, (str, os.PathLike)) else model
     config = getattr(net, "run_config", None)
     if not config:

@@ -79,6 +79,9 @@ def test_preprocess_writes_images_and_resumes(toned_table, tmp_path):
     again = preprocess_cases(cases, out_dir, colour_constancy="gray_world", remove_hair=True, workers=1, progress=False)
     assert (out_dir / "images" / "c.png").stat().st_mtime_ns == stamp and (out_dir / "images" / "d.png").is_file()
     assert np.allclose(again["hair_fraction"], new["hair_fraction"])
+    with pytest.raises(DataError, match="clean holds images pre-processed with .*gray_world.*not .*max_rgb"):  # it reused the grey-world images
+        preprocess_cases(cases, out_dir, colour_constancy="max_rgb", workers=1, progress=False)
+    assert (out_dir / "images" / "c.png").stat().st_mtime_ns == stamp
 
 
 def test_preprocess_errors(toned_table, tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-MODULES = ["dermkit.models.segmenter", "dermkit.segment.losses", "dermkit.segment.postprocess", "dermkit.segment.preprocess", "dermkit.segment.evaluate", "dermkit.segment.report", "dermkit.explain.abcd"]
+MODULES = ["dermkit.models.segmenter", "dermkit.models.device", "dermkit.segment.losses", "dermkit.segment.postprocess", "dermkit.segment.preprocess", "dermkit.segment.evaluate", "dermkit.segment.report", "dermkit.explain.abcd"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -74,3 +74,17 @@ def test_cli_writes_data_preview_and_reports_errors_on_one_line(tmp_path):
     res = subprocess.run([sys.executable, "-m", "dermkit.cli", "synth", "-o", str(tmp_path / "bad"), "--set", "hair_rate=2"], capture_output=True, text=True)
     assert res.returncode == 1 and res.stderr.strip().count("\n") == 0 and "hair_rate" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_generating_again_into_a_folder_replaces_the_earlier_set_whole(tmp_path):
+    from dermkit.errors import DataError
+
+    generate("balanced", n=4, size=64, seed=0, out_dir=tmp_path / "s", workers=1, progress=False)
+    cases = generate("balanced", n=2, size=64, seed=5, out_dir=tmp_path / "s", workers=1, progress=False)
+    assert sorted(p.name for p in (tmp_path / "s" / "images").iterdir()) == sorted(f"{c}.png" for c in cases["case_id"])  # no image of the 4-case set left
+    assert len(load_cases(tmp_path / "s" / "cases.parquet")) == 2
+    (tmp_path / "mine" / "images").mkdir(parents=True)
+    (tmp_path / "mine" / "images" / "holiday.jpg").write_bytes(b"a user's photo")
+    with pytest.raises(DataError, match="already holds images that dermkit synth did not write"):
+        generate("balanced", n=2, size=64, out_dir=tmp_path / "mine", workers=1, progress=False)
+    assert (tmp_path / "mine" / "images" / "holiday.jpg").read_bytes() == b"a user's photo"

@@ -38,6 +38,10 @@ def test_fit_writes_a_loadable_run_and_predict_reads_it(lesion_cases, tmp_path, 
     plain = predict(run, val)
     balanced = np.mean([(plain["pred"][val["diagnosis"].values == c] == c).mean() for c in ("melanoma", "nevus")])
     assert balanced == pytest.approx(result.best_value, abs=1e-6)
+    with pytest.raises(DataError, match="no cases to predict"):  # was a TypeError from pandas
+        predict(run, val.iloc[:0])
+    with pytest.raises(ConfigError, match="unknown device 'banana'"):  # was torch's RuntimeError
+        predict(run, val, device="banana")
 
 
 def test_metadata_run_uses_the_metadata_and_warns_when_it_is_absent(lesion_cases, tmp_path, fast):
@@ -122,6 +126,16 @@ def test_bad_options_are_named(lesion_cases, tmp_path, fast):
         TrainConfig(augment={"rotation": 90})
     with pytest.raises(ConfigError, match="nothing to resume"):
         fit(lesion_cases, fast, tmp_path / "run", resume=True)
+    for field, value in (("epochs", 1.7), ("epochs", True), ("image_size", "64")):  # YAML gives such values; they used to train on
+        with pytest.raises(ConfigError, match=f"{field} must be a whole number, got {value!r}"):
+            TrainConfig(**{field: value})
+    with pytest.raises(ConfigError, match="seed must be at least 0, got -1"):  # was numpy's ValueError mid-run
+        TrainConfig(seed=-1)
+    (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ConfigError, match="binary.yaml is not a text \\(UTF-8\\) YAML file"):
+        TrainConfig.from_yaml(tmp_path / "binary.yaml")
+    with pytest.raises(ConfigError, match="config file not found: .* \\(it is a folder\\)"):
+        TrainConfig.from_yaml(tmp_path)
 
 
 def test_yaml_config_and_overrides(tmp_path):

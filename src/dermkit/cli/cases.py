@@ -32,14 +32,14 @@ def summary_cmd(
     if missing:
         raise ConfigError(f"{table}: no column(s) {', '.join(missing)} to count by")
     console = Console()
-    console.print(f"{table}: {len(cases)} cases, {cases['diagnosis'].nunique()} diagnoses")
+    console.print(f"{table}: {len(cases)} cases, {cases['diagnosis'].nunique()} diagnoses", soft_wrap=True)  # a long path never splits the count
     _print_counts(console, summarize(cases, by=by))
 
 
 def split_cmd(
     table: Path = typer.Argument(..., help="Case table (.parquet or .csv)."),
     out: Path = typer.Option(..., "-o", "--out", help="Case table to write with the split column."),
-    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same split."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed: the same seed gives the same split."),
     train: float = typer.Option(0.7, help="Train fraction."),
     val: float = typer.Option(0.15, help="Validation fraction."),
     test: float = typer.Option(0.15, help="Test fraction."),

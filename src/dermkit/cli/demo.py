@@ -19,7 +19,7 @@ def demo_cmd(
     n: int = typer.Option(DemoConfig.n, "-n", help="Number of synthetic cases to generate."),
     epochs: int = typer.Option(DemoConfig.epochs, help="Training epochs."),
     model: str = typer.Option(DemoConfig.model, help="timm model name."),
-    seed: int = typer.Option(DemoConfig.seed, help="Seed of every random step."),
+    seed: int = typer.Option(DemoConfig.seed, min=0, help="Seed of every random step."),
 ) -> None:
     """Generate synthetic data, measure skin tone, train, predict, evaluate by skin tone; write report.html."""
     from rich.console import Console

@@ -21,10 +21,10 @@ def evaluate_cmd(
     out: Path = typer.Option(..., "-o", "--out", help="Folder for metrics.json and report.html."),
     by: Optional[list[str]] = typer.Option(None, "--by", help="Group column (repeatable): skin_tone, fitzpatrick, site, sex, age_bin, artifact, artifact_<name> or any case column."),
     split: Optional[str] = typer.Option(None, "--split", help="Only evaluate cases of this split (e.g. test)."),
-    n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap resamples for the group confidence intervals (0: none)."),
-    seed: int = typer.Option(0, "--seed", help="Bootstrap seed: the same seed gives the same intervals."),
-    min_group_size: int = typer.Option(30, "--min-group-size", help="Groups smaller than this are flagged as unreliable."),
-    worst: int = typer.Option(12, "--worst", help="How many confident errors the report's gallery shows."),
+    n_boot: int = typer.Option(200, "--n-boot", min=0, help="Bootstrap resamples for the group confidence intervals (0: none)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed: the same seed gives the same intervals."),
+    min_group_size: int = typer.Option(30, "--min-group-size", min=1, help="Groups smaller than this are flagged as unreliable."),
+    worst: int = typer.Option(12, "--worst", min=0, help="How many confident errors the report's gallery shows."),
 ) -> None:
     """Score predictions as the ISIC challenges do, by group, and write metrics.json + report.html."""
     import warnings

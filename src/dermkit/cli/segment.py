@@ -59,7 +59,7 @@ def train_cmd(
     workers: int = typer.Option(0, help="DataLoader worker processes."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/lightning/last.ckpt."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
-    seed: int = typer.Option(0, help="Random seed."),
+    seed: int = typer.Option(0, min=0, help="Random seed."),
 ) -> None:
     """Train a lesion segmenter (Dice + BCE, optional boundary and Lovász losses, joint image+mask augmentation)."""
     from dermkit.cli.options import parse_devices

@@ -17,7 +17,7 @@ def synth_cmd(
     preset: str = typer.Option("balanced", "--preset", "-p", help="balanced, isic-like, spurious-ruler or skin-tone-shift."),
     n: int = typer.Option(100, "-n", help="Number of images."),
     size: int = typer.Option(256, "--size", help="Image side in pixels (>= 32)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same bytes."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed: the same seed gives the same bytes."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder (images/, masks/, cases.parquet)."),
     preview: Optional[Path] = typer.Option(None, "--preview", help="Also write a labelled contact sheet PNG."),
     workers: int = typer.Option(2, "--workers", help="Worker processes."),

@@ -156,6 +156,22 @@ def measure_cases(
     return out
 
 
+def _claim_folder(out: Path, settings: dict[str, Any]) -> None:
+    """Record ``settings`` in ``out/preprocessing.json``; :class:`DataError` if an earlier run there used others.
+
+    Images already in ``out`` are reused (to resume an interrupted run), which is right only when
+    they were made with the same settings."""
+    from dermkit.io import write_json
+
+    marker = out / "preprocessing.json"
+    if marker.is_file():
+        earlier = json.loads(marker.read_text())
+        if earlier != settings:
+            raise DataError(f"{out} holds images pre-processed with {earlier}, not {settings}; write to another folder (or delete it)")
+        return
+    write_json(marker, settings)
+
+
 def _preprocess_job(job: tuple[str, str, str, str | None, bool, str]) -> dict[str, Any]:
     from dermkit.imaging.colour import colour_constancy
     from dermkit.imaging.hair import remove_hair
@@ -192,7 +208,9 @@ def preprocess_cases(
     Hair removal (when asked) runs first, then colour constancy (a :data:`dermkit.imaging.colour.
     METHODS` name, or ``None``). Hair masks go to ``out_dir/hair_masks`` and the share of hair
     pixels to a ``hair_fraction`` column. ``image_path`` values are relative to ``out_dir`` (save the
-    table there); other paths are kept. Images already written by an earlier run are skipped.
+    table there); other paths are kept. Images already written by an earlier run are skipped (an
+    interrupted run resumes); ``out_dir/preprocessing.json`` records the settings, and a folder
+    pre-processed with other settings is refused rather than mixed.
 
     Example:
         >>> new = preprocess_cases(cases, "clean", remove_hair=True)  # doctest: +SKIP
@@ -209,6 +227,7 @@ def preprocess_cases(
         raise DataError(f"case {missing!r} has no image (image_available is False); drop such rows first")
     out = Path(out_dir)
     names = file_stems(cases["case_id"].astype(str), out)  # IDs that would collide as file names stop the run here
+    _claim_folder(out, {"colour_constancy": colour_constancy, "remove_hair": remove_hair})
     jobs = [(str(c), str(p), str(out), colour_constancy, remove_hair, n) for c, p, n in zip(cases["case_id"], cases["image_path"], names)]
     rows = {r["case_id"]: r for r in _parallel(_preprocess_job, jobs, workers, "preprocess", progress)}
     new = cases.copy()

@@ -62,6 +62,8 @@ class Segmenter:
         from dermkit.models.segmenter import load_segmenter
 
         model, config = load_segmenter(run_dir)
+        from dermkit.models.device import check_device
+
         return cls(model, config, check_device(device), tta)
 
     def _batch(self, images: list[np.ndarray]) -> torch.Tensor:
@@ -140,24 +142,6 @@ class Segmenter:
         """Bool lesion masks of the images' sizes, post-processed (default: the run's settings)."""
         settings = postprocessing or self.postprocessing
         return [postprocess(p, settings) for p in self.predict_proba(images)]
-
-
-def check_device(device: str) -> str:
-    """``device`` if torch knows it and this machine has it; else :class:`ConfigError` naming it.
-
-    Example:
-        >>> check_device("cpu")
-        'cpu'
-    """
-    try:
-        kind = torch.device(device).type
-    except RuntimeError:
-        raise ConfigError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps") from None
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r}: no CUDA GPU is available on this machine; use cpu")
-    if kind == "mps" and not torch.backends.mps.is_available():
-        raise ConfigError(f"device {device!r}: MPS is not available on this machine; use cpu")
-    return device
 
 
 def _batches(paths: list[str], batch_size: int) -> Iterator[tuple[int, list[np.ndarray]]]:

@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 
 from dermkit.cases import load_cases, save_cases
-from dermkit.errors import ConfigError
-from dermkit.io import write_image, write_json
+from dermkit.errors import ConfigError, DataError
+from dermkit.io import atomic_folder, write_image, write_json
 from dermkit.synth.artifacts import MASKED_ARTIFACTS
 from dermkit.synth.plan import plan_cases
 from dermkit.synth.presets import Preset
@@ -34,12 +34,11 @@ MASK_COLUMNS: tuple[str, ...] = tuple(f"{a}_mask_path" for a in MASKED_ARTIFACTS
 """Case-table columns holding artifact masks (empty where the artifact is absent)."""
 
 
-def _render_one(job: tuple[str, str, int, str]) -> dict[str, Any]:
-    case_id, params_json, seed, out_dir = job
-    out = Path(out_dir)
+def _render_one(job: tuple[str, str, int, str, str]) -> dict[str, Any]:
+    case_id, params_json, seed, image_dir, mask_dir = job
     rendered = render_case(CaseParams.from_json(params_json), seed)
-    write_image(out / "images" / f"{case_id}.png", rendered.image)
-    write_image(out / "masks" / f"{case_id}.png", rendered.mask)
+    write_image(Path(image_dir) / f"{case_id}.png", rendered.image)
+    write_image(Path(mask_dir) / f"{case_id}.png", rendered.mask)
     row: dict[str, Any] = {
         "lesion_area_fraction": float(rendered.mask.mean()),
         "colours": ";".join(rendered.colours),
@@ -47,15 +46,14 @@ def _render_one(job: tuple[str, str, int, str]) -> dict[str, Any]:
     }
     for name in MASKED_ARTIFACTS:
         if name in rendered.artifact_masks:
-            rel = f"masks/{case_id}_{name}.png"
-            write_image(out / rel, rendered.artifact_masks[name])
-            row[f"{name}_mask_path"] = rel
+            write_image(Path(mask_dir) / f"{case_id}_{name}.png", rendered.artifact_masks[name])
+            row[f"{name}_mask_path"] = f"masks/{case_id}_{name}.png"
         else:
             row[f"{name}_mask_path"] = None
     return row
 
 
-def _run(jobs: list[tuple[str, str, int, str]], workers: int, progress: bool) -> list[dict[str, Any]]:
+def _run(jobs: list[tuple[str, str, int, str, str]], workers: int, progress: bool) -> list[dict[str, Any]]:
     """Render every job (in ``workers`` processes when > 1) with a progress bar; rows in job order."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -99,9 +97,10 @@ def generate(
         raise ConfigError(f"workers must be a positive integer, got {workers!r}")
     plan = plan_cases(preset, n=n, size=size, seed=seed, **overrides)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = [(c, p, int(s), str(out)) for c, p, s in zip(plan["case_id"], plan["synth_params"], plan["render_seed"])]
-    rendered = pd.DataFrame(_run(jobs, min(workers, len(jobs)), progress), index=plan.index)
+    _check_output_folder(out)
+    with atomic_folder(out / "images") as image_dir, atomic_folder(out / "masks") as mask_dir:  # an earlier set's files are replaced whole
+        jobs = [(c, p, int(s), str(image_dir), str(mask_dir)) for c, p, s in zip(plan["case_id"], plan["synth_params"], plan["render_seed"])]
+        rendered = pd.DataFrame(_run(jobs, min(workers, len(jobs)), progress), index=plan.index)
     table = plan.assign(
         image_path=[f"images/{c}.png" for c in plan["case_id"]],
         mask_path=[f"masks/{c}.png" for c in plan["case_id"]],
@@ -120,6 +119,16 @@ def generate(
     write_json(out / "synth_config.json", {"preset": preset_name, "n": n, "size": size, "seed": seed, "overrides": overrides})
     save_cases(table, out / "cases.parquet")
     return _absolute(load_cases(out / "cases.parquet"), out)
+
+
+def _check_output_folder(out: Path) -> None:
+    """:class:`DataError` when ``out`` holds images, masks or a case table that no earlier ``generate`` wrote
+    (no ``synth_config.json``): they would be replaced. An earlier generated set is replaced whole."""
+    if (out / "synth_config.json").is_file():
+        return
+    foreign = [name for name in ("images", "masks", "cases.parquet") if (out / name).exists()]
+    if foreign:
+        raise DataError(f"{out} already holds {foreign[0]} that dermkit synth did not write; choose a new or empty folder")
 
 
 def _absolute(cases: pd.DataFrame, out: Path) -> pd.DataFrame:

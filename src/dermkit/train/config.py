@@ -142,9 +142,12 @@ class TrainConfig:
         for name, allowed in (("loss", LOSSES), ("sampler", SAMPLERS), ("debias", DEBIAS_METHODS), ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS), ("monitor", tuple(MONITORS)), ("precision", PRECISIONS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
-        for name in ("epochs", "batch_size", "image_size", "num_nodes"):
-            if int(getattr(self, name)) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("epochs", "batch_size", "image_size", "num_nodes", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):  # YAML's 1.7 or true would train on silently
+                raise ConfigError(f"{name} must be a whole number, got {value!r}")
+            if value < (0 if name == "seed" else 1):
+                raise ConfigError(f"{name} must be at least {0 if name == 'seed' else 1}, got {value}")
         for name in ("lr", "debias_weight", "dro_eta"):
             if not float(getattr(self, name)) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
@@ -209,11 +212,13 @@ class TrainConfig:
 
         p = Path(path)
         if not p.is_file():
-            raise ConfigError(f"config file not found: {p}")
+            raise ConfigError(f"config file not found: {p}" + (" (it is a folder)" if p.is_dir() else ""))
         try:
             data = yaml.safe_load(p.read_text()) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{p} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{p} is not a text (UTF-8) YAML file") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{p}: expected a mapping of option: value")
         try:

@@ -97,7 +97,7 @@ def create_trainer(**options: Any) -> "pl.Trainer":
 
     try:
         return pl.Trainer(**options)
-    except (MisconfigurationException, ValueError, TypeError) as exc:
+    except (MisconfigurationException, ValueError, TypeError, ImportError) as exc:  # ImportError: e.g. TPUs without torch_xla
         raise ConfigError(f"trainer options: {exc}") from exc
 
 

@@ -1,0 +1,30 @@
+"""Checking a torch device name before a model is moved to it.
+
+Example:
+    >>> check_device("cpu")
+    'cpu'
+"""
+
+from __future__ import annotations
+
+import torch
+
+from dermkit.errors import ConfigError
+
+
+def check_device(device: str | torch.device) -> str | torch.device:
+    """``device`` if torch knows it and this machine has it; else :class:`ConfigError` naming it.
+
+    A torch device object is returned as it is.
+    """
+    if isinstance(device, torch.device):
+        return device
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise ConfigError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r}: no CUDA GPU is available on this machine; use cpu")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device {device!r}: MPS is not available on this machine; use cpu")
+    return device
