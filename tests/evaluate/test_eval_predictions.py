@@ -77,6 +77,9 @@ def test_unlabelled_and_split(tables):
     cases.loc[1, "diagnosis"] = "unknown"
     j = join_predictions(preds, cases)
     assert len(j.y_true) == 198 and "left out 2" in j.notes[0]
+    assert not any("no prediction" in n for n in j.notes)
+    j = join_predictions(preds.iloc[5:], cases)  # 5 cases never predicted: said, not silently dropped
+    assert j.notes[0].startswith("5 of 200 cases of ") and "have no prediction" in j.notes[0]
     j = join_predictions(preds, cases, split="test")
     assert set(j.table["split"]) == {"test"}
     with pytest.raises(DataError, match="no prediction left"):

@@ -126,6 +126,8 @@ def test_bad_options_are_named(lesion_cases, tmp_path, fast):
         TrainConfig(augment={"rotation": 90})
     with pytest.raises(ConfigError, match="nothing to resume"):
         fit(lesion_cases, fast, tmp_path / "run", resume=True)
+    with pytest.raises(ConfigError, match="choose one"):
+        fit(lesion_cases, fast, tmp_path / "run", resume=True, overwrite=True)
     for field, value in (("epochs", 1.7), ("epochs", True), ("image_size", "64")):  # YAML gives such values; they used to train on
         with pytest.raises(ConfigError, match=f"{field} must be a whole number, got {value!r}"):
             TrainConfig(**{field: value})

@@ -121,6 +121,11 @@ def join_predictions(
     table = pd.concat([table.drop(columns=extra), preds.drop(columns=["case_id"]).reset_index(drop=True)], axis=1)
     table["case_id"] = ids.to_numpy()
     notes: list[str] = []
+    scope = cases if split is None or "split" not in cases.columns else cases[cases["split"] == split]
+    unpredicted = int((~scope["case_id"].astype("string").isin(set(ids.dropna()))).sum())
+    if unpredicted:  # scored silently, a subset would read as the whole table's score
+        where = "" if split is None else f" in split {split!r}"
+        notes.append(f"{unpredicted} of {len(scope)} cases{where} of {cases_source} have no prediction: the metrics cover the predicted ones only")
     keep = np.ones(len(table), bool)
     if split is not None:
         if "split" not in table.columns:

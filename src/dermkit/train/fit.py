@@ -111,6 +111,8 @@ def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> No
     """
     if run.exists() and not run.is_dir():
         raise ConfigError(f"{run} is a file; a run needs a folder")
+    if resume and overwrite:
+        raise ConfigError("resume (--resume) continues a run and overwrite (--overwrite) starts it again: choose one")
     if resume and not last.is_file():
         raise ConfigError(f"nothing to resume in {run}: no {last.relative_to(run)}")
     if not resume and not overwrite and ((run / "config.json").exists() or last.exists()):
