@@ -176,11 +176,27 @@ def load_cases(path: str | os.PathLike[str], resolve_paths: bool = True) -> pd.D
     return df
 
 
-def save_cases(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Validate and write a case table (``.parquet`` or ``.csv``) atomically; return its path."""
+def check_table_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`Path` if a case table can be written there (``.parquet`` or ``.csv``, not
+    a folder); else :class:`ConfigError`. Commands call it before long work, not only when saving.
+
+    Example:
+        >>> check_table_path("out/cases.txt")
+        Traceback (most recent call last):
+        ...
+        dermkit.errors.ConfigError: out/cases.txt: case tables are written as .parquet or .csv
+    """
     p = Path(path)
     if p.suffix.lower() not in {".parquet", ".csv"}:
         raise ConfigError(f"{p}: case tables are written as .parquet or .csv")
+    if p.is_dir():
+        raise ConfigError(f"{p} is a folder; give a file name ending in .parquet or .csv")
+    return p
+
+
+def save_cases(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Validate and write a case table (``.parquet`` or ``.csv``) atomically; return its path."""
+    p = check_table_path(path)
     table = validate_cases(df, source=str(p))
     with atomic_path(p) as tmp:
         if p.suffix.lower() == ".parquet":

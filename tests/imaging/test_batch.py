@@ -110,3 +110,14 @@ def test_cli_tone_and_preprocess(toned_table, tmp_path):
     assert all(read_image(p).shape == (96, 96, 3) for p in pp["image_path"])
     res = _cli("tone", str(tmp_path / "missing.parquet"), "-o", str(tmp_path / "t.parquet"))
     assert res.returncode == 1 and "missing.parquet" in res.stderr
+
+
+def test_cli_tone_checks_its_output_before_measuring(toned_table, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    res = _cli("tone", str(toned_table), "-o", str(out / "t.txt"))
+    assert res.returncode == 1 and "t.txt: case tables are written as .parquet or .csv" in res.stderr, res.stderr
+    (out / "folder.csv").mkdir()
+    res = _cli("tone", str(toned_table), "-o", str(out / "folder.csv"))
+    assert res.returncode == 1 and "is a folder" in res.stderr, res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["folder.csv"]  # no resume cache left behind
