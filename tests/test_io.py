@@ -40,6 +40,22 @@ def test_mask_values_above_128_are_lesion_and_a_0_1_label_map_reads_its_1s(tmp_p
     assert read_mask(tmp_path / "labels.png").tolist() == [[False, True, True], [False, False, True]]
     cv2.imwrite(str(tmp_path / "empty.png"), np.zeros((2, 3), np.uint8))
     assert not read_mask(tmp_path / "empty.png").any()
+    faint = np.zeros((9, 9), np.uint8)
+    faint[4, 4] = 255
+    faint = cv2.GaussianBlur(faint, (9, 9), 2)  # a one-pixel lesion smoothed away by resizing: many values under 128
+    cv2.imwrite(str(tmp_path / "faint.png"), faint)
+    assert not read_mask(tmp_path / "faint.png").any()
+
+
+@pytest.mark.parametrize("values", [(0, 2), (0, 1, 2), (0, 100), (0, 1, 2, 3)])
+def test_a_label_map_whose_lesion_is_not_1_or_255_is_refused(tmp_path, values):
+    import cv2
+
+    labels = np.resize(np.array(values, np.uint8), (4, 4))
+    cv2.imwrite(str(tmp_path / "labels.png"), labels)
+    listed = ", ".join(map(str, values))
+    with pytest.raises(DataError, match=f"labels.png holds only the values {listed}, which reads as no lesion"):
+        read_mask(tmp_path / "labels.png")
 
 
 def test_colour_palette_and_16_bit_masks_read_their_lesion(tmp_path):

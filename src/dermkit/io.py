@@ -171,7 +171,10 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
       colour) on black is lesion; an alpha channel is ignored;
     - a palette PNG is read by its colours, as a viewer shows it, not by its palette indices (the
       HAM10000 masks store white as index 0);
-    - a 16-bit mask is scaled to 8 bits first.
+    - a 16-bit mask is scaled to 8 bits first;
+    - a mask of at most four values, the highest between 2 and 128 (a label map such as {0, 2} or
+      {0, 1, 2}), raises :class:`DataError` naming the file and its values: which label is lesion
+      cannot be told, and at 128 it would read as empty.
 
     ``shape`` is the image's ``(H, W)``; a mask of another size raises :class:`DataError` naming
     both. Like :func:`read_image`, an EXIF orientation tag is ignored, so mask and image pixels
@@ -185,8 +188,16 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
         check_mask_shape(p, m.shape[:2], shape)
     if m.ndim == 3:  # brightest of B, G, R (np.maximum is ~15x faster than max(axis=2) here)
         m = np.maximum(np.maximum(m[:, :, 0], m[:, :, 1]), m[:, :, 2]) if m.shape[2] >= 3 else m[:, :, 0]
-    if m.max(initial=0) == 1:
+    top = int(m.max(initial=0))
+    if top == 1:
         return m == 1
+    if 1 < top <= 128:
+        values = np.unique(m)
+        if len(values) <= 4:
+            raise DataError(
+                f"mask {p} holds only the values {', '.join(map(str, values))}, which reads as no lesion: "
+                "store lesion as 255 (or 1) and background as 0"
+            )
     if m.dtype == np.uint16:
         m = (m.astype(np.float32) / 257.0).round()
     elif m.dtype != np.uint8:
@@ -196,7 +207,7 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
 
 def check_some_mask_has_a_lesion(mask_paths: Sequence[str | os.PathLike[str]], role: str) -> None:
     """Raise :class:`DataError` when every mask in ``mask_paths`` reads as empty, which means they are
-    encoded in a way :func:`read_mask` does not read as lesion (e.g. lesion stored as 2). ``role``
+    all black, or encoded in a way :func:`read_mask` does not read as lesion. ``role``
     names the masks in the message ("training", "true"). Reading stops at the first lesion.
 
     Example:

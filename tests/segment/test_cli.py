@@ -78,6 +78,24 @@ def test_comparing_different_tables_is_one_line_error(ellipse_cases, tmp_path):
     assert not (tmp_path / "eval").exists()
 
 
+def test_comparing_predictions_scored_against_other_true_masks_is_refused(ellipse_cases, tmp_path):
+    import shutil
+
+    cases = ellipse_cases.iloc[:3].assign(mask_pred_path=ellipse_cases["mask_path"].iloc[:3])
+    save_cases(cases, tmp_path / "a.parquet")
+    (tmp_path / "copies").mkdir()
+    copies = [shutil.copy(path, tmp_path / "copies") for path in cases["mask_path"]]
+    save_cases(cases.assign(mask_path=copies), tmp_path / "copied.parquet")  # the same masks, copied: fine
+    res = run("segment", "evaluate", tmp_path / "a.parquet", "--against", tmp_path / "copied.parquet")
+    assert res.returncode == 0, res.stderr
+    swapped = cases.assign(mask_path=list(cases["mask_path"].iloc[[1, 0, 2]]))  # c0 and c1 scored against each other's truth
+    save_cases(swapped, tmp_path / "b.parquet")
+    res = run("segment", "evaluate", tmp_path / "a.parquet", "--against", tmp_path / "b.parquet", "-o", tmp_path / "eval")
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"case 'c0' has another true mask in --against {tmp_path / 'b.parquet'}" in res.stderr
+    assert not (tmp_path / "eval").exists()
+
+
 def test_wrong_size_mask_is_one_line_error(ellipse_cases, tmp_path):
     cv2.imwrite(str(tmp_path / "small.png"), np.zeros((10, 10), np.uint8))
     cases = ellipse_cases.iloc[:1].assign(mask_path=str(tmp_path / "small.png"))

@@ -203,8 +203,9 @@ def test_training_masks_that_all_read_as_empty_are_refused(ellipse_cases, tmp_pa
     import cv2
 
     cases = ellipse_cases.copy()
-    for i, path in enumerate(cases["mask_path"]):  # lesion stored as 2 (a label map's class 2): no pixel above 128
-        cv2.imwrite(str(tmp_path / f"m{i}.png"), (cv2.imread(path, cv2.IMREAD_GRAYSCALE) > 0).astype(np.uint8) * 2)
+    for i, path in enumerate(cases["mask_path"]):  # lesion stored as 100 and softened: every pixel at or under 128
+        faint = (cv2.imread(path, cv2.IMREAD_GRAYSCALE) > 0).astype(np.uint8) * 100
+        cv2.imwrite(str(tmp_path / f"m{i}.png"), cv2.GaussianBlur(faint, (5, 5), 1))
     cases["mask_path"] = [str(tmp_path / f"m{i}.png") for i in range(len(cases))]
     with pytest.raises(DataError, match=r"all 18 training masks are empty .*m0\.png"):
         train_segmenter(cases, tmp_path / "run", image_size=64, batch_size=2, max_steps=1, progress=False)

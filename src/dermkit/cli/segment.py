@@ -126,7 +126,7 @@ def evaluate_cmd(
     """Score predicted masks: Jaccard, ISIC 2018 thresholded Jaccard, Dice, HD95, overall and per group."""
     from dermkit.cases import load_cases
     from dermkit.io import atomic_path, write_json
-    from dermkit.segment import evaluate_masks, paired_differences
+    from dermkit.segment import check_same_truth, evaluate_masks, paired_differences
     from dermkit.segment.evaluate import labelled_rows
     from dermkit.segment.report import write_segmentation_report
 
@@ -135,10 +135,14 @@ def evaluate_cmd(
     unknown = [c for c in by or () if c not in scored.columns]
     if unknown:
         raise ConfigError(f"--by: {cases} has no column {unknown[0]!r} (found: {', '.join(scored.columns)})")
+    baseline_cases = None
+    if against is not None:
+        baseline_cases = load_cases(against)
+        check_same_truth(scored, baseline_cases, other_name=f"--against {against}")
     per_image, summary = evaluate_masks(scored, pred_column=pred_column, by=group_columns, progress=True)
     comparison = None
-    if against is not None:
-        baseline = evaluate_masks(against, pred_column=pred_column, by=group_columns, progress=True, with_hd95=False)[0]
+    if baseline_cases is not None:
+        baseline = evaluate_masks(baseline_cases, pred_column=pred_column, by=group_columns, progress=True, with_hd95=False)[0]
         comparison = paired_differences(baseline, per_image, by=group_columns)
     table = Table(show_header=True, caption="tJ: thresholded Jaccard, the ISIC 2018 score (a Jaccard under 0.65 counts as 0), "
                   "with its 95% bootstrap interval over the images; HD95: median 95th-percentile Hausdorff distance (px)")

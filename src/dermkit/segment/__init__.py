@@ -7,7 +7,7 @@ Example:
     >>> per_image, summary = evaluate_masks(table)  # doctest: +SKIP
 """
 
-from dermkit.segment.evaluate import evaluate_masks, paired_differences
+from dermkit.segment.evaluate import check_same_truth, evaluate_masks, paired_differences
 from dermkit.segment.postprocess import Postprocessing, largest_component, postprocess
 from dermkit.segment.predict import Segmenter, predict_masks
 from dermkit.segment.preprocess import Preprocessing, clahe, preprocess_cases, preprocess_image
@@ -17,6 +17,7 @@ __all__ = [
     "Postprocessing",
     "Preprocessing",
     "Segmenter",
+    "check_same_truth",
     "clahe",
     "evaluate_masks",
     "largest_component",

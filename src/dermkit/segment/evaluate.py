@@ -138,6 +138,31 @@ def _summarise(scores: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def check_same_truth(cases: pd.DataFrame, other: pd.DataFrame, truth_column: str = "mask_path", other_name: str = "other") -> None:
+    """Raise :class:`DataError` when a case of both tables has different true masks in them, which
+    would make a paired comparison of their predictions meaningless. Masks are the same when their
+    paths resolve to one file or their pixels read the same (:func:`dermkit.io.read_mask`), so a
+    copied mask folder passes. ``other_name`` names ``other`` in the message.
+
+    Example:
+        >>> check_same_truth(load_cases("tta/cases.parquet"), load_cases("plain/cases.parquet"))  # doctest: +SKIP
+    """
+    from dermkit.io import read_mask
+
+    for table in (cases, other):
+        if truth_column not in table.columns:
+            raise DataError(f"case table has no {truth_column!r} column (found: {', '.join(table.columns)})")
+    theirs = other.drop_duplicates("case_id").set_index("case_id")[truth_column]
+    for case_id, mine in zip(cases["case_id"], cases[truth_column]):
+        if case_id not in theirs.index or pd.isna(mine) or pd.isna(theirs[case_id]):
+            continue  # a case one table lacks, or a missing mask: reported where the tables are scored
+        if os.path.realpath(mine) != os.path.realpath(theirs[case_id]) and not np.array_equal(read_mask(mine), read_mask(theirs[case_id])):
+            raise DataError(
+                f"case {case_id!r} has another true mask in {other_name} ({theirs[case_id]}) than here ({mine}): "
+                "compare predictions scored against the same masks"
+            )
+
+
 def paired_differences(
     baseline: pd.DataFrame, other: pd.DataFrame, by: Sequence[str] = (), metric: str = "thresholded_jaccard"
 ) -> dict[str, Any]:
