@@ -77,6 +77,17 @@ def test_hd95_hand_computed():
     assert hd95(box((7, 7), 1, 4, 1, 4), box((7, 7), 1, 4, 3, 6)) == pytest.approx(2.0)
 
 
+@pytest.mark.parametrize("spacing", [-1.0, 0.0, float("nan"), (1.0, 1.0, 1.0)])
+def test_hd95_refuses_a_bad_spacing_even_for_empty_masks(spacing):
+    from dermkit.errors import ConfigError
+
+    empty = np.zeros((4, 4), bool)
+    with pytest.raises(ConfigError, match="hd95: spacing must be"):
+        hd95(empty, empty, spacing=spacing)  # -1 returned 0.0, NaN gave NaN, three numbers a bare broadcast error
+    with pytest.raises(ConfigError, match="hd95: spacing must be"):
+        hd95(box((4, 4), 0, 2, 0, 2), box((4, 4), 1, 3, 1, 3), spacing=spacing)
+
+
 def test_hd95_ignores_an_outlier_under_5_percent():
     t = box((64, 64), 2, 22, 2, 22)  # boundary: 76 pixels
     p = t.copy()

@@ -103,6 +103,38 @@ def test_bad_masks():
         abcd_features(img, np.full((10, 10), 0.5))
 
 
+def test_images_of_other_types_give_the_features_of_their_rgb_uint8_form():
+    img = np.full((64, 64, 3), (200, 150, 130), np.uint8)
+    m = disc(64, 18, (32, 32))
+    img[m] = DERMOSCOPIC_COLOURS["dark_brown"]
+    expected = abcd_features(img, m)
+    assert expected["b_score"] == 8 and expected["colour_dark_brown"] == 1.0
+    for form, given in {
+        "float in [0, 1]": img.astype(np.float32) / 255,  # was read as uint8 0/1: all black, b_score 0
+        "16-bit": img.astype(np.uint16) * 257,  # wrapped around
+        "RGBA": np.dstack([img, np.full((64, 64), 255, np.uint8)]),  # a bare scikit-image ValueError
+    }.items():
+        assert pd.Series(abcd_features(given, m)).equals(pd.Series(expected)), form  # diameter_mm NaN in both
+    grey = abcd_features(img[:, :, 1], m)  # grey images are read as grey RGB (a bare ValueError before)
+    assert grey["b_score"] == expected["b_score"] and grey["colour_dark_brown"] < 1.0
+
+
+@pytest.mark.parametrize("scale", [0, -1, float("nan"), float("inf"), "0.1"])
+def test_a_pixel_size_must_be_a_positive_number(scale):
+    from dermkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="mm_per_px must be a positive number of millimetres"):
+        abcd_features(np.zeros((10, 10, 3), np.uint8), disc(10, 3, (5, 5)), mm_per_px=scale)  # -1 gave a diameter of -7 mm
+
+
+def test_a_misspelt_option_is_named_before_any_image_is_read():
+    from dermkit.errors import ConfigError
+
+    cases = pd.DataFrame({"case_id": ["a"], "image_path": ["/nowhere/a.png"], "mask_path": ["/nowhere/a_mask.png"]})
+    with pytest.raises(ConfigError, match="unknown ABCD option.* asymetry_threshold; known: asymmetry_threshold, abrupt_gradient"):
+        add_abcd_features(cases, asymetry_threshold=0.2, progress=False)  # was a TypeError after the first image
+
+
 def test_case_table_columns_and_empty_masks(tmp_path):
     img = np.full((40, 40, 3), 200, np.uint8)
     img[10:30, 10:30] = DERMOSCOPIC_COLOURS["black"]

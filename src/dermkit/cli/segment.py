@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dermkit.errors import ConfigError
 from dermkit.train.config import PRECISIONS
 
 
@@ -130,20 +129,16 @@ def evaluate_cmd(
     from dermkit.segment.evaluate import labelled_rows
     from dermkit.segment.report import write_segmentation_report
 
-    group_columns = tuple(by or ("skin_tone",))
     scored = load_cases(cases)
-    unknown = [c for c in by or () if c not in scored.columns]
-    if unknown:
-        raise ConfigError(f"--by: {cases} has no column {unknown[0]!r} (found: {', '.join(scored.columns)})")
     baseline_cases = None
     if against is not None:
         baseline_cases = load_cases(against)
         check_same_truth(scored, baseline_cases, other_name=f"--against {against}")
-    per_image, summary = evaluate_masks(scored, pred_column=pred_column, by=group_columns, progress=True)
+    per_image, summary = evaluate_masks(scored, pred_column=pred_column, by=by or None, progress=True)
     comparison = None
     if baseline_cases is not None:
-        baseline = evaluate_masks(baseline_cases, pred_column=pred_column, by=group_columns, progress=True, with_hd95=False)[0]
-        comparison = paired_differences(baseline, per_image, by=group_columns)
+        baseline = evaluate_masks(baseline_cases, pred_column=pred_column, by=(), progress=True, with_hd95=False)[0]
+        comparison = paired_differences(baseline, per_image, by=list(summary["by"]))
     table = Table(show_header=True, caption="tJ: thresholded Jaccard, the ISIC 2018 score (a Jaccard under 0.65 counts as 0), "
                   "with its 95% bootstrap interval over the images; HD95: median 95th-percentile Hausdorff distance (px)")
     for col in ("group", "n", "tJ", "tJ 95% CI", "Jaccard", "Dice", "HD95"):

@@ -135,13 +135,16 @@ def hd95(pred: MaskLike, target: MaskLike, spacing: float | Sequence[float] = 1.
     from scipy import ndimage
 
     p, t = _pair(pred, target)
+    try:
+        sampling = np.broadcast_to(np.asarray(spacing, dtype=float), (2,))
+    except ValueError:
+        raise ConfigError(f"hd95: spacing must be one number or (row, col), got {spacing!r}") from None
+    if not (np.isfinite(sampling) & (sampling > 0)).all():
+        raise ConfigError(f"hd95: spacing must be positive, got {spacing}")
     if not p.any() and not t.any():
         return 0.0
     if not p.any() or not t.any():
         return float("inf")
-    sampling = np.broadcast_to(np.asarray(spacing, dtype=float), (2,))
-    if (sampling <= 0).any():
-        raise ConfigError(f"hd95: spacing must be positive, got {spacing}")
     bp, bt = _boundary(p), _boundary(t)
     to_t = ndimage.distance_transform_edt(~bt, sampling=sampling)
     to_p = ndimage.distance_transform_edt(~bp, sampling=sampling)

@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import warnings
@@ -72,6 +73,19 @@ def _check(mask: np.ndarray, image: np.ndarray | None = None, source: str = "mas
     if not m.any():
         raise DataError(f"{source} is empty: no lesion pixels to describe")
     return m
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    """The image as RGB uint8 (grey, RGBA, 16-bit and float images converted as :func:`dermkit.io.to_rgb_uint8` does)."""
+    from dermkit.io import to_rgb_uint8
+
+    return to_rgb_uint8(image)
+
+
+def _check_scale(mm_per_px: float | None) -> None:
+    """Raise :class:`ConfigError` unless ``mm_per_px`` is None (scale unknown) or a positive finite number."""
+    if mm_per_px is not None and not (isinstance(mm_per_px, (int, float, np.number)) and math.isfinite(mm_per_px) and mm_per_px > 0):
+        raise ConfigError(f"mm_per_px must be a positive number of millimetres, got {mm_per_px!r}")
 
 
 def principal_axes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -152,7 +166,7 @@ def border_score(image: np.ndarray, mask: np.ndarray, abrupt_gradient: float = 3
     from skimage.color import rgb2lab
 
     m = _check(mask, image)
-    lum = ndimage.gaussian_filter(rgb2lab(np.asarray(image, dtype=np.uint8))[:, :, 0], 1.0)
+    lum = ndimage.gaussian_filter(rgb2lab(_rgb(image))[:, :, 0], 1.0)
     grad = np.hypot(ndimage.sobel(lum, axis=0), ndimage.sobel(lum, axis=1)) / 8.0
     edge = m & ~ndimage.binary_erosion(m)
     rows, cols = np.nonzero(edge)
@@ -179,7 +193,7 @@ def colour_fractions(image: np.ndarray, mask: np.ndarray, max_colour_distance: f
     from skimage.color import rgb2lab
 
     m = _check(mask, image)
-    lab = rgb2lab(np.asarray(image, dtype=np.uint8)[m][None])[0]
+    lab = rgb2lab(_rgb(image)[m][None])[0]
     refs = rgb2lab(np.array([list(DERMOSCOPIC_COLOURS.values())], dtype=np.uint8))[0]
     dist = np.linalg.norm(lab[:, None, :] - refs[None, :, :], axis=2)
     nearest = dist.argmin(axis=1)
@@ -223,11 +237,18 @@ def abcd_features(
 ) -> dict[str, float]:
     """All ABCD features of one lesion (the keys of :data:`FEATURE_COLUMNS`).
 
+    ``image`` is grey, RGB or RGBA, uint8, uint16 or float in [0, 1]; ``mask`` is its lesion, of
+    its size. ``mm_per_px`` (a positive number, or None when the scale is unknown) gives
+    ``diameter_mm``. ``structures`` is the number of differential structures seen (the TDS D
+    term, counted 1 to 5; values outside are clipped, and None counts 1).
+
     Example:
         >>> f = abcd_features(np.zeros((32, 32, 3), np.uint8), np.pad(np.ones((8, 8), bool), 12), mm_per_px=0.1)
         >>> f["colour_black"], round(f["diameter_mm"], 2)
         (1.0, 1.06)
     """
+    _check_scale(mm_per_px)
+    image = _rgb(image)
     m = _check(mask, image)
     a_major, a_minor = asymmetry(m)
     colours = colour_fractions(image, m, max_colour_distance)
@@ -255,8 +276,7 @@ def _scales(cases: pd.DataFrame, mm_per_px: float | None) -> list[float | None]:
     """Each case's pixel size in mm (its ``mm_per_px`` column, else the argument); :class:`DataError` or
     :class:`ConfigError` for one that is not a positive finite number (a blank cell means unknown)."""
     if "mm_per_px" not in cases.columns:
-        if mm_per_px is not None and not (math.isfinite(mm_per_px) and mm_per_px > 0):
-            raise ConfigError(f"mm_per_px must be a positive number of millimetres, got {mm_per_px}")
+        _check_scale(mm_per_px)
         return [mm_per_px] * len(cases)
     values = pd.to_numeric(cases["mm_per_px"], errors="coerce")
     bad = cases["mm_per_px"].notna() & ~(values.gt(0) & np.isfinite(values.fillna(0)))
@@ -289,6 +309,10 @@ def add_abcd_features(
 
     if mask_column not in cases.columns:
         raise DataError(f"case table has no {mask_column!r} column (found: {', '.join(map(str, cases.columns))})")
+    tunable = [name for name in inspect.signature(abcd_features).parameters if name not in ("image", "mask", "mm_per_px", "structures")]
+    unknown = sorted(set(options) - set(tunable))
+    if unknown:
+        raise ConfigError(f"unknown ABCD option(s) {', '.join(unknown)}; known: {', '.join(tunable)}")
     scales: Sequence[Any] = _scales(cases, mm_per_px)
     structures = cases["n_structures"].tolist() if "n_structures" in cases.columns else [None] * len(cases)
     rows, skipped = [], []

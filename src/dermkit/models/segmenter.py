@@ -57,11 +57,15 @@ def create_segmenter(
         raise ConfigError(f"unknown segmentation architecture {arch!r}; known: {', '.join(ARCHITECTURES)}")
     if pretrained is True:
         raise ConfigError("pretrained=True would download weights; pass False or a local weights file / run folder")
+    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+        raise ConfigError(f"in_channels must be a whole number >= 1, got {in_channels!r}")
     try:
         model = smp.create_model(ARCHITECTURES[name], encoder_name=encoder, encoder_weights=None, in_channels=in_channels, classes=1)
     except (KeyError, ValueError, TypeError, RuntimeError) as exc:
         raise ConfigError(f"cannot build {name} with encoder {encoder!r}: {str(exc).splitlines()[0]}") from None
     if pretrained:
+        if not Path(pretrained).exists():
+            raise DataError(f"pretrained weights not found: {pretrained} (dermkit never downloads weights: give a local weights file or run folder)")
         load_weights(model, pretrained)
     return model
 
@@ -84,17 +88,24 @@ def load_weights(model: torch.nn.Module, source: str | os.PathLike[str]) -> torc
             model.load_state_dict(candidate)
             return model
     encoder = getattr(model, "encoder", None)
-    if encoder is not None:
-        enc_keys = set(encoder.state_dict())
-        candidates = [_strip(_strip(state, p), "model.") for p in ("encoder.", "backbone.", "")]
-        candidates += [{"model." + k: v for k, v in c.items()} for c in candidates]  # timm weights into a tu- encoder
-        best = max(candidates, key=lambda c: len(enc_keys & set(c)))
-        matched = enc_keys & set(best)
-        if matched and len(matched) >= 0.9 * len(enc_keys):
-            encoder.load_state_dict({k: best[k] for k in matched}, strict=False)
-            return model
-    example = next(iter(sorted(set(state) - model_keys)), "?")
-    raise DataError(f"{path}: weights match neither this segmenter nor its encoder (e.g. unexpected key {example!r})")
+    if encoder is None:
+        example = next(iter(sorted(set(state) ^ model_keys)))
+        raise DataError(f"{path}: weights do not match this segmenter (e.g. key {example!r} is in only one of them)")
+    enc_state = encoder.state_dict()
+    candidates = [_strip(_strip(state, p), "model.") for p in ("encoder.", "backbone.", "")]
+    candidates += [{"model." + k: v for k, v in c.items()} for c in candidates]  # timm weights into a tu- encoder
+    best = max(candidates, key=lambda c: len(enc_state.keys() & c.keys()))
+    matched = sorted(enc_state.keys() & best.keys())
+    misshapen = [k for k in matched if best[k].shape != enc_state[k].shape]
+    if matched and not misshapen and len(matched) >= 0.9 * len(enc_state):
+        encoder.load_state_dict({k: best[k] for k in matched}, strict=False)
+        return model
+    missing = sorted(enc_state.keys() - best.keys())
+    example = f"{misshapen[0]!r} of another shape" if misshapen else f"no {missing[0]!r}"
+    raise DataError(
+        f"{path}: weights match neither this segmenter nor its encoder ({len(matched)} of the encoder's {len(enc_state)} tensors "
+        f"found, {len(misshapen)} of them of another shape; e.g. {example}): are they of another architecture or encoder?"
+    )
 
 
 def _strip(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -106,6 +117,25 @@ def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     from dermkit.models.checkpoint import load_checkpoint, read_weights_file
 
     return dict(load_checkpoint(path)[0]) if path.is_dir() else read_weights_file(path)
+
+
+def check_input_size(model: torch.nn.Module, size: int, in_channels: int = 3) -> None:
+    """Raise :class:`ConfigError` when ``model`` cannot segment ``size`` x ``size`` inputs, e.g. a Swin
+    encoder, which timm builds for 224 px only; one forward pass of a blank image, in eval mode so no
+    BatchNorm statistics change.
+
+    Example:
+        >>> check_input_size(create_segmenter("unet", "resnet18"), 64)
+    """
+    training = model.training
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, in_channels, size, size))
+    except (AssertionError, RuntimeError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"this architecture and encoder cannot take {size} x {size} px input ({reason}); try another image size or encoder") from None
+    finally:
+        model.train(training)
 
 
 def segmenter_config(arch: str, encoder: str, in_channels: int = 3, **extra: Any) -> dict[str, Any]:

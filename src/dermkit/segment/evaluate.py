@@ -38,13 +38,14 @@ def evaluate_masks(
     cases: pd.DataFrame | str | os.PathLike[str],
     pred_column: str = "mask_pred_path",
     truth_column: str = "mask_path",
-    by: Sequence[str] = ("skin_tone",),
+    by: str | Sequence[str] | None = None,
     progress: bool = False,
     with_hd95: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per-image scores and a summary ``{"overall": {...}, "by": {column: {group: {...}}}}``.
 
-    Each summary holds ``n``, the means of ``jaccard``, ``thresholded_jaccard`` (the ISIC 2018
+    ``by`` names the group columns (one name or several); by default ``skin_tone`` where the
+    table has it. A named column the table lacks raises :class:`ConfigError`. Each summary holds ``n``, the means of ``jaccard``, ``thresholded_jaccard`` (the ISIC 2018
     score) and ``dice``, the median finite ``hd95``, ``thresholded_jaccard_ci``: the seeded
     95% bootstrap interval of the score over the images (``[nan, nan]`` for a single image), so a
     small group's score reads with its uncertainty, the median ``area_ratio`` (predicted over true
@@ -66,6 +67,7 @@ def evaluate_masks(
     if pred_column == truth_column:
         raise ConfigError(f"the predicted and true masks must be different columns, got {pred_column!r} for both")
     table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    groups = group_columns(by, table.columns, default=("skin_tone",))
     for col in (pred_column, truth_column):
         if col not in table.columns:
             raise DataError(f"case table has no {col!r} column (found: {', '.join(table.columns)})")
@@ -80,7 +82,6 @@ def evaluate_masks(
         preds.append(pred)
         truths.append(truth)
     scores = score_masks(preds, truths, case_ids=list(table["case_id"]), with_hd95=with_hd95)
-    groups = [c for c in by if c in table.columns]
     per_image = scores.reset_index()
     for col in groups:
         per_image[col] = table[col].astype("string").fillna("<none>").to_numpy()
@@ -88,6 +89,24 @@ def evaluate_masks(
     for col in groups:
         summary["by"][col] = {str(k): _summarise(g) for k, g in per_image.groupby(col, sort=True)}
     return per_image, summary
+
+
+def group_columns(by: str | Sequence[str] | None, columns: Sequence[str], default: Sequence[str] = ()) -> list[str]:
+    """The group columns ``by`` names (one name or several), each checked against ``columns``; for
+    ``by=None``, those of ``default`` that ``columns`` holds. A named column missing raises
+    :class:`ConfigError` listing the columns found.
+
+    Example:
+        >>> group_columns("site", ["case_id", "site"]), group_columns(None, ["case_id"], default=("skin_tone",))
+        (['site'], [])
+    """
+    if by is None:
+        return [c for c in default if c in columns]
+    names = [by] if isinstance(by, str) else list(by)
+    unknown = [c for c in names if c not in columns]
+    if unknown:
+        raise ConfigError(f"by: no column {unknown[0]!r} in the table (found: {', '.join(map(str, columns))})")
+    return names
 
 
 def labelled_rows(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -164,14 +183,15 @@ def check_same_truth(cases: pd.DataFrame, other: pd.DataFrame, truth_column: str
 
 
 def paired_differences(
-    baseline: pd.DataFrame, other: pd.DataFrame, by: Sequence[str] = (), metric: str = "thresholded_jaccard"
+    baseline: pd.DataFrame, other: pd.DataFrame, by: str | Sequence[str] = (), metric: str = "thresholded_jaccard"
 ) -> dict[str, Any]:
     """Mean per-image change in ``metric`` from ``baseline`` to ``other``, with its paired 95% bootstrap interval.
 
     Both are per-image tables of :func:`evaluate_masks` (``case_id``, the metric, group columns)
     scoring the same cases, matched by ``case_id``. Returns ``{"overall": {...}, "by": {column:
-    {group: {...}}}}`` like its summaries, each ``{"n", "difference", "ci"}``; groups come from
-    ``other``'s columns. Different case sets raise :class:`DataError` naming a case one lacks.
+    {group: {...}}}}`` like its summaries, each ``{"n", "difference", "ci"}``; the ``by`` columns
+    (one name or several) come from ``other``, and one it lacks raises :class:`ConfigError`.
+    Different case sets raise :class:`DataError` naming a case one lacks.
 
     Example:
         >>> a = pd.DataFrame({"case_id": ["x", "y"], "thresholded_jaccard": [0.0, 0.8]})
@@ -198,5 +218,5 @@ def paired_differences(
     def summarise(part: pd.DataFrame) -> dict[str, Any]:
         return {"n": int(len(part)), "difference": float(part["difference"].mean()), "ci": list(mean_ci(part["difference"]))}
 
-    groups = [c for c in by if c in table.columns]
+    groups = group_columns(by, table.columns)
     return {"overall": summarise(table), "by": {c: {str(k): summarise(g) for k, g in table.groupby(c, sort=True)} for c in groups}}

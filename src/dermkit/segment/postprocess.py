@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
@@ -40,6 +41,10 @@ class Postprocessing:
     smooth_radius: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in ("threshold", "smooth_radius"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"threshold must be in (0, 1), got {self.threshold}")
         if not (self.smooth_radius >= 0 and math.isfinite(self.smooth_radius)):  # also refuses NaN

@@ -23,7 +23,7 @@ import contextlib
 import itertools
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping, Union
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,29 @@ from dermkit.errors import ConfigError, DataError
 from dermkit.models.tta import dihedral_views, undo_dihedral_view
 from dermkit.segment.postprocess import Postprocessing, postprocess
 from dermkit.segment.preprocess import Preprocessing, preprocess_image
+
+
+ImagesLike = Union[Iterable[Union[np.ndarray, str, "os.PathLike[str]"]], np.ndarray]
+"""What :class:`Segmenter` segments: arrays or image files, or an ``(N, H, W, C)`` array."""
+
+
+def as_rgb_images(images: ImagesLike) -> Iterator[np.ndarray]:
+    """RGB uint8 arrays, one per item of ``images`` (read lazily): a file path is read with
+    :func:`dermkit.io.read_image`, an array converted with :func:`dermkit.io.to_rgb_uint8`. One image
+    on its own (an array of another rank than 4, or a path) raises :class:`DataError` asking for a
+    list, instead of being taken as a batch of its rows.
+
+    Example:
+        >>> [im.shape for im in as_rgb_images([np.zeros((4, 5), np.uint8)])]
+        [(4, 5, 3)]
+    """
+    from dermkit.io import read_image, to_rgb_uint8
+
+    if isinstance(images, (str, os.PathLike)) or (isinstance(images, np.ndarray) and images.ndim != 4):
+        what = f"an array of shape {images.shape}" if isinstance(images, np.ndarray) else f"the path {images}"
+        raise DataError(f"expected a list of images (arrays or file paths) or an (N, H, W, C) array, got {what}; pass [image] for one")
+    for i, image in enumerate(images):
+        yield read_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb_uint8(image, source=f"image {i}")
 
 
 class Segmenter:
@@ -47,6 +70,12 @@ class Segmenter:
     """
 
     def __init__(self, model: torch.nn.Module, config: dict[str, Any], device: str = "cpu", tta: bool = False) -> None:
+        missing = [k for k in ("input_size", "mean", "std") if k not in config]
+        if missing:
+            raise DataError(
+                f"the segmenter's config lacks {', '.join(missing)}: the inference settings train_segmenter saves "
+                "(pass them to segmenter_config, e.g. input_size=128, mean=..., std=...)"
+            )
         self.model = model.eval().to(device)
         self.device = device
         self.tta = tta
@@ -67,6 +96,7 @@ class Segmenter:
         return cls(model, config, check_device(device), tta)
 
     def _batch(self, images: list[np.ndarray]) -> torch.Tensor:
+        """The model's input for RGB uint8 images: pre-processed, resized and normalised."""
         import cv2
 
         size = (self.input_size, self.input_size)
@@ -75,10 +105,13 @@ class Segmenter:
         return ((x - self.mean) / self.std).to(self.device)
 
     @torch.inference_mode()
-    def predict_proba(self, images: list[np.ndarray]) -> list[np.ndarray]:
-        """Lesion probability maps (float32, each of its image's ``(H, W)``) of RGB uint8 images."""
+    def predict_proba(self, images: ImagesLike) -> list[np.ndarray]:
+        """Lesion probability maps (float32, each of its image's ``(H, W)``) of ``images``: a list (or any
+        iterable) of arrays or file paths, or an ``(N, H, W, C)`` array. Arrays may be grey, RGB or RGBA,
+        uint8, uint16 or float in [0, 1] (converted by :func:`dermkit.io.to_rgb_uint8`)."""
         import cv2
 
+        images = list(as_rgb_images(images))
         if not images:
             return []
         x = self._batch(images)
@@ -92,8 +125,8 @@ class Segmenter:
 
         The running means and variances saved at training time describe the training images'
         features; images from another camera or clinic shift them. This replaces them, in place,
-        with the average batch statistics of ``images`` (RGB uint8, pre-processed and resized
-        as for prediction; any iterable, read lazily) in batches of ``batch_size``, through
+        with the average batch statistics of ``images`` (as for :meth:`predict_proba`, pre-processed
+        and resized as for prediction; any iterable, read lazily) in batches of ``batch_size``, through
         :func:`torch.optim.swa_utils.update_bn`. The weights are untouched; load the run again
         to undo. A few dozen images of the new source give stable statistics. Returns the
         number of images seen. If reading ``images`` fails part-way (e.g. a corrupt file), the
@@ -112,7 +145,7 @@ class Segmenter:
         norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
         if not norms:
             raise ConfigError("adapt_batchnorm: the model has no BatchNorm layers to adapt")
-        stream = iter(images)
+        stream = as_rgb_images(images)
         chunks = iter(lambda: list(itertools.islice(stream, batch_size)), [])  # lists of batch_size, until empty
         first = next(chunks, None)
         if first is None:  # checked before update_bn resets the statistics
@@ -138,9 +171,10 @@ class Segmenter:
             raise
         return sum(sizes)
 
-    def predict(self, images: list[np.ndarray], postprocessing: Postprocessing | None = None) -> list[np.ndarray]:
-        """Bool lesion masks of the images' sizes, post-processed (default: the run's settings)."""
-        settings = postprocessing or self.postprocessing
+    def predict(self, images: ImagesLike, postprocessing: Postprocessing | Mapping[str, Any] | None = None) -> list[np.ndarray]:
+        """Bool lesion masks of the images' sizes (``images`` as for :meth:`predict_proba`),
+        post-processed (default: the run's settings; a dict is read by :meth:`Postprocessing.from_dict`)."""
+        settings = Postprocessing.from_dict(postprocessing) if isinstance(postprocessing, Mapping) else postprocessing or self.postprocessing
         return [postprocess(p, settings) for p in self.predict_proba(images)]
 
 
@@ -165,7 +199,7 @@ def predict_masks(
     cases: pd.DataFrame | str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
-    postprocessing: Postprocessing | None = None,
+    postprocessing: Postprocessing | Mapping[str, Any] | None = None,
     batch_size: int = 8,
     device: str = "cpu",
     tta: bool = False,

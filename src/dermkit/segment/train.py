@@ -105,7 +105,7 @@ def train_segmenter(
     from dermkit.cases import split_cases
     from dermkit.datasets.torch_dataset import CaseDataset, seed_worker
     from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, check_augment, create_transform
-    from dermkit.models.segmenter import create_segmenter, save_segmenter, segmenter_config
+    from dermkit.models.segmenter import check_input_size, create_segmenter, save_segmenter, segmenter_config
     from dermkit.segment.losses import SegmentationLoss
     from dermkit.segment.module import SegmentationModule
 
@@ -136,6 +136,9 @@ def train_segmenter(
         train_cases = pd.concat([train_cases, extra.assign(split="train")], ignore_index=True)
     check_some_mask_has_a_lesion(train_cases["mask_path"], "training")
     check_mask_sizes([*train_cases["image_path"], *val_cases["image_path"]], [*train_cases["mask_path"], *val_cases["mask_path"]])
+    pl.seed_everything(seed, workers=True, verbose=False)
+    model = create_segmenter(arch, encoder, pretrained=pretrained)
+    check_input_size(model, image_size)
     out = Path(out_dir)
     ckpt_dir = out / "lightning"
     last = ckpt_dir / "last.ckpt"
@@ -164,8 +167,6 @@ def train_segmenter(
     train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)
     val_cases = preprocess_cases(val_cases, preprocessing, cache, progress=progress)
 
-    pl.seed_everything(seed, workers=True, verbose=False)
-    model = create_segmenter(arch, encoder, pretrained=pretrained)
     val_tf = create_transform(image_size, train=False)
     train_ds = CaseDataset(train_cases, transform=train_tf, with_mask=True, group_columns=())
     loader_kw = {"batch_size": batch_size, "num_workers": num_workers, "worker_init_fn": seed_worker, "persistent_workers": num_workers > 0}
