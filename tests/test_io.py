@@ -13,6 +13,9 @@ def test_image_roundtrip_and_conversions(tmp_path):
     assert back.shape == (4, 5, 3) and back[0, 0].tolist() == [200, 0, 0]
     assert to_rgb_uint8(np.full((2, 2), 65535, np.uint16))[0, 0].tolist() == [255, 255, 255]
     assert to_rgb_uint8(np.zeros((2, 2, 4), np.uint8)).shape == (2, 2, 3)
+    overshoot = np.array([[[0.5, 1.01, -0.02]]])  # a [0, 1] image after resizing: a little outside the range
+    assert to_rgb_uint8(overshoot).tolist() == [[[128, 255, 0]]]  # it was read as a [0, 255] image: [[[0, 1, 0]]]
+    assert to_rgb_uint8(np.array([[[0.0, 3.0, 250.0]]])).tolist() == [[[0, 3, 250]]]
     with pytest.raises(DataError, match="NaN"):
         to_rgb_uint8(np.full((2, 2, 3), np.nan))
 

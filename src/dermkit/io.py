@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
@@ -133,7 +133,9 @@ def _decode(path: str | os.PathLike[str], flags: int, kind: str) -> np.ndarray:
 def to_rgb_uint8(img: np.ndarray, source: str = "image", bgr: bool = False) -> np.ndarray:
     """Convert a grayscale / RGB / RGBA array of uint8, uint16 or float to RGB uint8.
 
-    ``bgr=True`` says the channels are in OpenCV's BGR order.
+    A float image whose largest value is at most 2 is taken as scaled to [0, 1] (values a little
+    outside it, as resizing or augmentation leaves, are clipped); one with larger values as scaled
+    to [0, 255]. ``bgr=True`` says the channels are in OpenCV's BGR order.
     """
     arr = np.asarray(img)
     if arr.dtype == np.uint16:
@@ -141,7 +143,7 @@ def to_rgb_uint8(img: np.ndarray, source: str = "image", bgr: bool = False) -> n
     elif arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
             raise DataError(f"{source}: image has NaN or infinite values")
-        scale = 255.0 if arr.max(initial=0.0) <= 1.0 else 1.0
+        scale = 255.0 if arr.max(initial=0.0) <= 2.0 else 1.0  # a [0, 255] image with nothing above 2 would be black
         arr = np.clip(arr * scale, 0, 255).round().astype(np.uint8)
     elif arr.dtype == bool:
         arr = arr.astype(np.uint8) * 255
@@ -158,6 +160,27 @@ def to_rgb_uint8(img: np.ndarray, source: str = "image", bgr: bool = False) -> n
     if bgr:
         arr = arr[:, :, ::-1]
     return np.ascontiguousarray(arr)
+
+
+ImagesLike = Union[Iterable[Union[np.ndarray, str, "os.PathLike[str]"]], np.ndarray]
+"""What the predictors (:class:`dermkit.segment.Segmenter`, :func:`dermkit.predict.predict_images`) take: arrays or image files, or an ``(N, H, W, C)`` array."""
+
+
+def as_rgb_images(images: ImagesLike) -> Iterator[np.ndarray]:
+    """RGB uint8 arrays, one per item of ``images`` (read lazily): a file path is read with
+    :func:`dermkit.io.read_image`, an array converted with :func:`dermkit.io.to_rgb_uint8`. One image
+    on its own (an array of another rank than 4, or a path) raises :class:`DataError` asking for a
+    list, instead of being taken as a batch of its rows.
+
+    Example:
+        >>> [im.shape for im in as_rgb_images([np.zeros((4, 5), np.uint8)])]
+        [(4, 5, 3)]
+    """
+    if isinstance(images, (str, os.PathLike)) or (isinstance(images, np.ndarray) and images.ndim != 4):
+        what = f"an array of shape {images.shape}" if isinstance(images, np.ndarray) else f"the path {images}"
+        raise DataError(f"expected a list of images (arrays or file paths) or an (N, H, W, C) array, got {what}; pass [image] for one")
+    for i, image in enumerate(images):
+        yield read_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb_uint8(image, source=f"image {i}")
 
 
 def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None) -> np.ndarray:

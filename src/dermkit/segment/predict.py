@@ -23,39 +23,17 @@ import contextlib
 import itertools
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Union
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 import torch
 
 from dermkit.errors import ConfigError, DataError
+from dermkit.io import ImagesLike, as_rgb_images
 from dermkit.models.tta import dihedral_views, undo_dihedral_view
 from dermkit.segment.postprocess import Postprocessing, postprocess
 from dermkit.segment.preprocess import Preprocessing, preprocess_image
-
-
-ImagesLike = Union[Iterable[Union[np.ndarray, str, "os.PathLike[str]"]], np.ndarray]
-"""What :class:`Segmenter` segments: arrays or image files, or an ``(N, H, W, C)`` array."""
-
-
-def as_rgb_images(images: ImagesLike) -> Iterator[np.ndarray]:
-    """RGB uint8 arrays, one per item of ``images`` (read lazily): a file path is read with
-    :func:`dermkit.io.read_image`, an array converted with :func:`dermkit.io.to_rgb_uint8`. One image
-    on its own (an array of another rank than 4, or a path) raises :class:`DataError` asking for a
-    list, instead of being taken as a batch of its rows.
-
-    Example:
-        >>> [im.shape for im in as_rgb_images([np.zeros((4, 5), np.uint8)])]
-        [(4, 5, 3)]
-    """
-    from dermkit.io import read_image, to_rgb_uint8
-
-    if isinstance(images, (str, os.PathLike)) or (isinstance(images, np.ndarray) and images.ndim != 4):
-        what = f"an array of shape {images.shape}" if isinstance(images, np.ndarray) else f"the path {images}"
-        raise DataError(f"expected a list of images (arrays or file paths) or an (N, H, W, C) array, got {what}; pass [image] for one")
-    for i, image in enumerate(images):
-        yield read_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb_uint8(image, source=f"image {i}")
 
 
 class Segmenter:
@@ -120,7 +98,7 @@ class Segmenter:
         probs = prob[:, 0].cpu().numpy()
         return [cv2.resize(p, (im.shape[1], im.shape[0]), interpolation=cv2.INTER_LINEAR) for p, im in zip(probs, images)]
 
-    def adapt_batchnorm(self, images: Iterable[np.ndarray], batch_size: int = 16) -> int:
+    def adapt_batchnorm(self, images: ImagesLike, batch_size: int = 16) -> int:
         """Re-estimate every BatchNorm layer's statistics on unlabelled images of a new source (AdaBN).
 
         The running means and variances saved at training time describe the training images'
