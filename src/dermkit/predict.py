@@ -24,6 +24,7 @@ import torch
 
 from dermkit.cases import load_cases, validate_cases
 from dermkit.errors import ConfigError, DataError
+from dermkit.io import ImagesLike, as_rgb_images
 from dermkit.models.classifier import Classifier, load_classifier
 from dermkit.models.tta import dihedral_views
 
@@ -80,8 +81,7 @@ def predict(
     config = getattr(net, "run_config", None)
     if not config:
         raise ConfigError("predict needs a classifier loaded with dermkit.models.load_classifier (its run config gives classes and input size)")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+    _check_batch_size(batch_size)
     source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
     table = validate_cases(cases, source) if isinstance(cases, pd.DataFrame) else load_cases(cases)
     if table.empty:
@@ -125,10 +125,17 @@ def predict(
     return out
 
 
-def predict_images(model: Classifier | str | os.PathLike[str], images: list[np.ndarray], batch_size: int = 64, device: str | torch.device = "cpu") -> np.ndarray:
-    """Class probabilities ``(N, C)`` for RGB uint8 images held in memory (no case table needed).
+def _check_batch_size(batch_size: int) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
 
-    The images go through the run's own evaluation transform. Used where images are made on the
+
+def predict_images(model: Classifier | str | os.PathLike[str], images: ImagesLike, batch_size: int = 64, device: str | torch.device = "cpu") -> np.ndarray:
+    """Class probabilities ``(N, C)`` for images held in memory or in files (no case table needed).
+
+    ``images`` is a list (or any iterable) of arrays or image files, or an ``(N, H, W, C)`` array;
+    arrays may be grey, RGB or RGBA, uint8, uint16 or float in [0, 1]
+    (:func:`dermkit.io.as_rgb_images`). The images go through the run's own evaluation transform. Used where images are made on the
     fly, e.g. :func:`dermkit.evaluate.counterfactual.skin_tone_flip_rate`. Models that fuse
     metadata need it, so they are refused here; use :func:`predict` with a case table.
 
@@ -146,6 +153,8 @@ def predict_images(model: Classifier | str | os.PathLike[str], images: list[np.n
         raise ConfigError("predict_images needs a classifier loaded with dermkit.models.load_classifier")
     if net.metadata is not None:
         raise ConfigError("this classifier fuses metadata (age, sex, site); predict it from a case table with dermkit.predict.predict")
+    _check_batch_size(batch_size)
+    images = list(as_rgb_images(images))
     transform = create_transform(config["input_size"], train=False, mean=config["mean"], std=config["std"])
     net = net.to(device).eval()
     out = []

@@ -45,6 +45,9 @@ def test_errors():
     img = np.full((16, 16, 3), 150, np.uint8)
     with pytest.raises(ConfigError, match="target_ita"):
         shift_skin_tone(img, 120.0)
+    for bad in ("20", float("nan")):  # "20" passed the range check through float(), then a bare TypeError
+        with pytest.raises(ConfigError, match="target_ita must be a number within"):
+            shift_skin_tone(img, bad)
     with pytest.raises(DataError, match="no healthy-skin"):
         shift_skin_tone(img, 10.0, np.ones((16, 16), bool))
     with pytest.raises(DataError, match="8x8 but the image is 16x16"):

@@ -32,9 +32,31 @@ def test_unknown_model_suggests_names():
         create_classifier("resnet-18", 2)
 
 
-def test_one_class_is_refused():
-    with pytest.raises(ConfigError, match="at least 2 classes"):
-        create_classifier("test_resnet", 1)
+@pytest.mark.parametrize("option, value, message", [
+    ("num_classes", 1, "num_classes must be a whole number >= 2, got 1"),
+    ("num_classes", "7", "num_classes must be a whole number >= 2, got '7'"),  # was a bare TypeError
+    ("num_classes", 7.5, "num_classes must be a whole number >= 2, got 7.5"),
+    ("metadata_dim", -1, "metadata_dim must be a whole number >= 0, got -1"),  # a torch RuntimeError
+    ("in_chans", 0, "in_chans must be a whole number >= 1, got 0"),  # was accepted
+    ("drop_rate", 2, r"drop_rate must be a number in \[0, 1\), got 2"),  # a torch ValueError
+])
+def test_bad_options_are_named(option, value, message):
+    options = {"num_classes": 2, option: value}
+    with pytest.raises(ConfigError, match=message):
+        create_classifier("test_resnet", **options)
+
+
+def test_a_failed_download_points_to_local_weights(monkeypatch):
+    import timm
+
+    def offline(*args, **kwargs):
+        if kwargs.get("pretrained"):
+            raise OSError("We couldn't connect to 'https://huggingface.co'")  # as huggingface_hub reports it offline
+        raise AssertionError("only the download should fail")
+
+    monkeypatch.setattr(timm, "create_model", offline)
+    with pytest.raises(DataError, match=r"cannot download timm's pretrained weights for 'test_resnet' \(OSError\); pass the path"):
+        create_classifier("test_resnet", 2, pretrained=True)
 
 
 def test_small_stem_on_unsupported_family():
@@ -52,6 +74,8 @@ def test_metadata_fusion_changes_logits():
     assert not torch.allclose(out[0], out[1])  # same image, different metadata
     with pytest.raises(ConfigError, match="meta"):
         model(x)
+    with pytest.raises(DataError, match=r"meta must have shape \(N, 6\) for this classifier, got \(2, 5\)"):
+        model(x, meta[:, :5])  # was a bare matrix-shape RuntimeError
 
 
 def test_pretrained_from_local_file_and_run_folder(tmp_path):

@@ -49,3 +49,24 @@ def test_bad_options():
         Preprocessing(colour_constancy="retinex")
     with pytest.raises(ConfigError):
         Preprocessing.from_dict({"hair": True})
+
+
+@pytest.mark.parametrize("clip, tiles", [(2.0, 0), (-1.0, 8), (float("nan"), 8), (2.0, 2.5)])
+def test_clahe_settings_are_checked_before_opencv_sees_them(clip, tiles):
+    img = np.full((16, 16, 3), 120, np.uint8)
+    with pytest.raises(ConfigError, match="CLAHE needs a clip limit > 0 and a whole number of tiles >= 1"):
+        clahe(img, clip=clip, tiles=tiles)  # tiles=0 killed the Python process (a floating-point exception in OpenCV)
+    with pytest.raises(ConfigError, match="CLAHE needs"):
+        Preprocessing(clahe=True, clahe_clip=clip, clahe_tiles=tiles)
+
+
+def test_float_grey_and_16_bit_images_are_preprocessed_as_their_rgb_uint8_form():
+    rng = np.random.default_rng(2)
+    img = np.clip(120 + rng.normal(0, 12, (32, 32, 3)), 0, 255).astype(np.uint8)
+    for settings in (Preprocessing(), Preprocessing(clahe=True), Preprocessing(colour_constancy="gray_world")):
+        expected = preprocess_image(img, settings)
+        assert np.array_equal(preprocess_image(img / 255.0, settings), expected)  # no steps: was all black
+        assert np.array_equal(preprocess_image(img.astype(np.uint16) * 257, settings), expected)
+    grey = preprocess_image(img[:, :, 0], Preprocessing())
+    assert grey.shape == (32, 32, 3) and np.array_equal(grey[:, :, 2], img[:, :, 0])  # was returned as (H, W)
+    assert np.array_equal(clahe(img[:, :, 0]), clahe(np.repeat(img[:, :, :1], 3, axis=2)))  # was a bare cv2.error

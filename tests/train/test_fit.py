@@ -42,6 +42,29 @@ def test_fit_writes_a_loadable_run_and_predict_reads_it(lesion_cases, tmp_path, 
         predict(run, val.iloc[:0])
     with pytest.raises(ConfigError, match="unknown device 'banana'"):  # was torch's RuntimeError
         predict(run, val, device="banana")
+    check_predict_images(run, val, plain)
+
+
+def check_predict_images(run, val, expected):
+    """predict_images takes images in every common form and matches predict on their files."""
+    from dermkit.io import read_image
+    from dermkit.predict import predict_images
+
+    images = [read_image(p) for p in val["image_path"]]
+    probs = expected[["prob_melanoma", "prob_nevus"]].to_numpy()
+    for form, given in {
+        "arrays": images,
+        "generator": (im for im in images),  # was a TypeError: no len()
+        "batch array": np.stack(images),
+        "float in [0, 1]": [im / 255.0 for im in images],  # was normalised twice: every image read as black
+        "16-bit": [im.astype(np.uint16) * 257 for im in images],
+        "file paths": list(val["image_path"]),
+    }.items():
+        assert np.allclose(predict_images(run, given, batch_size=3), probs, atol=1e-5), form
+    with pytest.raises(DataError, match=r"got an array of shape \(32, 32, 3\); pass \[image\] for one"):
+        predict_images(run, images[0])  # was read row by row
+    with pytest.raises(ConfigError, match="batch_size must be a whole number >= 1, got 0"):
+        predict_images(run, images, batch_size=0)
 
 
 def test_metadata_run_uses_the_metadata_and_warns_when_it_is_absent(lesion_cases, tmp_path, fast):

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Sequence
 
 import albumentations as A
@@ -89,8 +90,8 @@ def shift_skin_tone(
         >>> bool(shift_skin_tone(img, 50.0).mean() > img.mean())
         True
     """
-    if not ITA_RANGE[0] <= float(target_ita) <= ITA_RANGE[1]:
-        raise ConfigError(f"target_ita must be within {ITA_RANGE[0]}..{ITA_RANGE[1]} degrees, got {target_ita}")
+    if isinstance(target_ita, bool) or not isinstance(target_ita, numbers.Real) or not ITA_RANGE[0] <= target_ita <= ITA_RANGE[1]:
+        raise ConfigError(f"target_ita must be a number within {ITA_RANGE[0]}..{ITA_RANGE[1]} degrees, got {target_ita!r}")
     rgb = check_image(image, min_side=8)
     lesion = None if mask is None else check_mask(mask, rgb.shape, name="lesion mask")
     est = measure_ita(rgb, lesion, **measure_kw)

@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -41,8 +43,7 @@ class Preprocessing:
     def __post_init__(self) -> None:
         if self.colour_constancy not in (None, "shades_of_gray", "gray_world", "max_rgb"):
             raise ConfigError(f"unknown colour constancy {self.colour_constancy!r}; use shades_of_gray, gray_world or max_rgb")
-        if self.clahe_clip <= 0 or self.clahe_tiles < 1:
-            raise ConfigError(f"CLAHE needs clip > 0 and tiles >= 1, got {self.clahe_clip}, {self.clahe_tiles}")
+        check_clahe(self.clahe_clip, self.clahe_tiles)
 
     @property
     def active(self) -> bool:
@@ -76,8 +77,19 @@ class Preprocessing:
         return cls(**data)
 
 
+def check_clahe(clip: float, tiles: int) -> None:
+    """Raise :class:`ConfigError` unless ``clip`` is a positive finite number and ``tiles`` a whole
+    number >= 1 (OpenCV aborts the whole process on a grid of 0 tiles)."""
+    clip_ok = isinstance(clip, numbers.Real) and not isinstance(clip, bool) and math.isfinite(clip) and clip > 0
+    tiles_ok = isinstance(tiles, numbers.Integral) and not isinstance(tiles, bool) and tiles >= 1
+    if not (clip_ok and tiles_ok):
+        raise ConfigError(f"CLAHE needs a clip limit > 0 and a whole number of tiles >= 1, got clip={clip!r}, tiles={tiles!r}")
+
+
 def clahe(image: np.ndarray, clip: float = 2.0, tiles: int = 8) -> np.ndarray:
-    """Contrast-limited adaptive histogram equalisation of the L* channel (OpenCV), RGB uint8 in and out.
+    """Contrast-limited adaptive histogram equalisation of the L* channel (OpenCV); returns RGB uint8.
+
+    ``image`` is grey, RGB or RGBA, uint8, uint16 or float in [0, 1] (:func:`dermkit.io.to_rgb_uint8`).
 
     Example:
         >>> clahe(np.zeros((16, 16, 3), np.uint8)).dtype
@@ -85,20 +97,27 @@ def clahe(image: np.ndarray, clip: float = 2.0, tiles: int = 8) -> np.ndarray:
     """
     import cv2
 
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)
+    from dermkit.io import to_rgb_uint8
+
+    check_clahe(clip, tiles)
+    lab = cv2.cvtColor(to_rgb_uint8(image), cv2.COLOR_RGB2LAB)
     op = cv2.createCLAHE(clipLimit=float(clip), tileGridSize=(int(tiles), int(tiles)))
     lab[:, :, 0] = op.apply(np.ascontiguousarray(lab[:, :, 0]))
     return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
 
 
 def preprocess_image(image: np.ndarray, settings: Preprocessing) -> np.ndarray:
-    """Apply the steps switched on in ``settings`` to one RGB uint8 image.
+    """Apply the steps switched on in ``settings`` to one image; returns RGB uint8.
+
+    ``image`` is grey, RGB or RGBA, uint8, uint16 or float in [0, 1] (:func:`dermkit.io.to_rgb_uint8`).
 
     Example:
         >>> int(preprocess_image(np.zeros((8, 8, 3), np.uint8), Preprocessing()).sum())
         0
     """
-    out = image
+    from dermkit.io import to_rgb_uint8
+
+    out = to_rgb_uint8(image)
     if settings.hair_removal:
         from dermkit.imaging.hair import remove_hair
 
