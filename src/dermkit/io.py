@@ -214,18 +214,30 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
     top = int(m.max(initial=0))
     if top == 1:
         return m == 1
-    if 1 < top <= 128:
-        values = np.unique(m)
-        if len(values) <= 4:
-            raise DataError(
-                f"mask {p} holds only the values {', '.join(map(str, values))}, which reads as no lesion: "
-                "store lesion as 255 (or 1) and background as 0"
-            )
+    refuse_label_map(m, f"mask {p}")
     if m.dtype == np.uint16:
         m = (m.astype(np.float32) / 257.0).round()
     elif m.dtype != np.uint8:
         raise DataError(f"mask {p}: unsupported pixel type {m.dtype} (store masks as 8- or 16-bit integers)")
     return m > 128
+
+
+def refuse_label_map(mask: np.ndarray, source: str) -> None:
+    """Raise :class:`DataError` naming ``source`` when ``mask`` looks like a label map whose lesion is
+    neither 1 nor 255 (at most four values, the highest between 2 and 128, e.g. {0, 2} or {0, 1, 2}):
+    read at 128 it would be empty, and which label is lesion cannot be told.
+
+    Example:
+        >>> refuse_label_map(np.array([[0, 255]], np.uint8), "mask")  # a binary mask passes
+    """
+    top = mask.max(initial=0)
+    if 1 < top <= 128:
+        values = np.unique(mask)
+        if len(values) <= 4:
+            raise DataError(
+                f"{source} holds only the values {', '.join(f'{v:g}' for v in values)}, which reads as no lesion: "
+                "store lesion as 255 (or 1) and background as 0"
+            )
 
 
 def check_some_mask_has_a_lesion(mask_paths: Sequence[str | os.PathLike[str]], role: str) -> None:

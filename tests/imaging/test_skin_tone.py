@@ -111,6 +111,11 @@ def test_bad_inputs_have_clear_errors(skin_image):
         measure_ita(rgb, method="mean")
     with pytest.raises(ConfigError, match="Fitzpatrick scheme"):
         measure_ita(rgb, scheme="other")
+    lesion = np.zeros((64, 64), np.uint8)
+    lesion[20:40, 20:40] = 2  # a label map's class 2: was read as no lesion, so the lesion biased the ITA
+    with pytest.raises(DataError, match="lesion mask holds only the values 0, 2, which reads as no lesion"):
+        measure_ita(rgb, lesion)
+    assert np.isfinite(measure_ita(rgb, lesion * 127.5).ita)  # 0/255 as floats: a binary mask
 
 
 def test_tiny_image_gives_a_result():

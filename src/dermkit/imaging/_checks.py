@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dermkit.errors import DataError
-from dermkit.io import to_rgb_uint8
+from dermkit.io import refuse_label_map, to_rgb_uint8
 
 
 def check_image(image: np.ndarray, name: str = "image", min_side: int = 1) -> np.ndarray:
@@ -32,7 +32,9 @@ def check_image(image: np.ndarray, name: str = "image", min_side: int = 1) -> np
 def check_mask(mask: np.ndarray, shape: tuple[int, ...], name: str = "mask") -> np.ndarray:
     """Return ``mask`` as bool ``(H, W)`` matching ``shape`` (the image's); a size mismatch names both sizes.
 
-    Accepts bool, {0, 1} or {0, 255} arrays, with an optional trailing channel axis.
+    Accepts bool, {0, 1} or {0, 255} arrays, with an optional trailing channel axis (smooth values
+    are thresholded at the middle of their range); a label map whose lesion is neither 1 nor 255,
+    such as {0, 2}, is refused (:func:`dermkit.io.refuse_label_map`).
 
     Example:
         >>> bool(check_mask(np.full((4, 5), 255, np.uint8), (4, 5, 3)).all())
@@ -51,4 +53,5 @@ def check_mask(mask: np.ndarray, shape: tuple[int, ...], name: str = "mask") -> 
         return m
     if not np.issubdtype(m.dtype, np.number):
         raise DataError(f"{name}: unsupported mask dtype {m.dtype}")
+    refuse_label_map(m, name)
     return m > (0.5 if m.max(initial=0) <= 1 else 127)
