@@ -72,6 +72,7 @@ def test_segmentation_checkpoint_is_not_a_classifier(tmp_path):
 
 @pytest.mark.parametrize("setup, message", [
     (lambda p: None, "run folder not found"),
+    (lambda p: p.write_text("a file"), r"run is a file, not a run folder"),  # was "run folder not found"
     (lambda p: p.mkdir(), "no config.json"),
     (lambda p: (p.mkdir(), (p / "config.json").write_text("{oops")), "not valid JSON"),
     (lambda p: (p.mkdir(), (p / "config.json").write_text('{"task": "x"}')), "not a dermkit checkpoint"),

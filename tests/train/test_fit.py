@@ -127,6 +127,11 @@ def test_one_class_is_a_clear_error(lesion_cases, tmp_path, fast):
     one = lesion_cases.assign(diagnosis="nevus")
     with pytest.raises(DataError, match="single class 'nevus'"):
         fit(one, fast, tmp_path / "run")
+    val = lesion_cases["split"] == "val"
+    bcc_in_val_only = lesion_cases.assign(diagnosis=lesion_cases["diagnosis"].where(~val | (lesion_cases.index % 2 == 0), "bcc"))
+    with pytest.raises(DataError, match="the validation split has 'bcc', which the training split lacks"):
+        fit(bcc_in_val_only, fast, tmp_path / "run")  # failed inside the data loader once training had begun
+    assert not (tmp_path / "run").exists()
 
 
 def test_missing_image_is_a_clear_error(lesion_cases, tmp_path, fast):

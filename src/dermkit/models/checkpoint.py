@@ -100,7 +100,7 @@ def read_checkpoint_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """
     folder = Path(run_dir)
     if not folder.is_dir():
-        raise DataError(f"run folder not found: {folder}")
+        raise DataError(f"{folder} is a file, not a run folder" if folder.exists() else f"run folder not found: {folder}")
     path = folder / CONFIG_FILE
     if not path.is_file():
         raise DataError(f"{folder}: no {CONFIG_FILE} (not a dermkit run folder)")

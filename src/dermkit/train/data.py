@@ -38,7 +38,8 @@ def training_splits(cases: pd.DataFrame, seed: int = 0, source: str = "case tabl
     """``(train, val)`` labelled cases: from the ``split`` column, else a patient-grouped 85/15 split.
 
     Raises :class:`DataError` when the training cases hold fewer than two classes, when there
-    is no validation case, or when an image file is missing.
+    is no validation case, when a validation case's class is not among the training cases', or
+    when an image file is missing.
 
     Example:
         >>> train, val = training_splits(cases)  # doctest: +SKIP
@@ -56,6 +57,10 @@ def training_splits(cases: pd.DataFrame, seed: int = 0, source: str = "case tabl
         raise DataError(f"{source}: the training split has {what} ({len(train)} cases); a classifier needs at least two classes")
     if val.empty:
         raise DataError(f"{source}: no validation case (split == 'val'); add some or drop the split column to split automatically")
+    unseen = sorted(set(val["diagnosis"]) - set(classes))
+    if unseen:
+        raise DataError(f"{source}: the validation split has {', '.join(map(repr, unseen))}, which the training split lacks; "
+                        "the classifier learns only the training split's classes (re-split, or drop those validation cases)")
     check_images_exist(train, source)
     check_images_exist(val, source)
     return train, val
