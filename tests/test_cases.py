@@ -60,6 +60,17 @@ def test_load_errors(tmp_path):
         load_cases(bad)
 
 
+def test_summarize_by_one_column_name(tiny_cases):
+    assert summarize(tiny_cases, by="diagnosis") == summarize(tiny_cases, by=["diagnosis"]) != {}  # was {}: letters
+
+
+def test_load_cases_validates_a_dataframe_as_it_is(tiny_cases):
+    loaded = load_cases(tiny_cases)  # was a TypeError from Path()
+    assert loaded.equals(validate_cases(tiny_cases))
+    with pytest.raises(DataError, match="my table: missing required column"):
+        load_cases(tiny_cases.drop(columns="diagnosis"), source="my table")
+
+
 def _many_cases(n_patients=200, per_patient=3, seed=0):
     rng = np.random.default_rng(seed)
     rows = []

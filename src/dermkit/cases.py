@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import as_names
 from dermkit.errors import ConfigError, DataError
 from dermkit.io import atomic_path
 from dermkit.labels import DIAGNOSES, malignant_column
@@ -145,12 +146,15 @@ def _check_domain(df: pd.DataFrame, column: str, allowed: Sequence[str] | dict, 
         raise _fail(source, f"unknown {column} {bad.iloc[0]!r} for case {case!r}; allowed: {', '.join(allowed)}")
 
 
-def load_cases(path: str | os.PathLike[str], resolve_paths: bool = True) -> pd.DataFrame:
-    """Read a case table from Parquet or CSV and validate it.
+def load_cases(path: str | os.PathLike[str] | pd.DataFrame, resolve_paths: bool = True, source: str = "case table") -> pd.DataFrame:
+    """Read a case table from Parquet or CSV and validate it; a DataFrame is validated as it is
+    (:func:`validate_cases`, with ``source`` naming it in errors), so functions can take either.
 
-    With ``resolve_paths`` relative ``image_path`` / ``mask_path`` values are made absolute
-    against the table's folder, so a table travels with its images.
+    With ``resolve_paths`` relative ``image_path`` / ``mask_path`` values of a file are made
+    absolute against the table's folder, so a table travels with its images.
     """
+    if isinstance(path, pd.DataFrame):
+        return validate_cases(path, source=source)
     p = Path(path)
     if p.is_dir():
         raise DataError(f"case table {p} is a folder; give the table file (.parquet or .csv)")
@@ -285,10 +289,10 @@ def artifact_flags(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({f"artifact_{n}": sets.map(lambda s, n=n: n in s) for n in names}, index=df.index)
 
 
-def summarize(df: pd.DataFrame, by: Sequence[str] = ("diagnosis", "split", "site", "skin_tone")) -> dict[str, dict[str, int]]:
-    """Counts of cases by each column of ``by`` present in the table (missing values as ``<none>``)."""
+def summarize(df: pd.DataFrame, by: str | Sequence[str] = ("diagnosis", "split", "site", "skin_tone")) -> dict[str, dict[str, int]]:
+    """Counts of cases by each column of ``by`` (one name or several) present in the table (missing values as ``<none>``)."""
     return {
         col: {str(k): int(v) for k, v in df[col].astype("string").fillna("<none>").value_counts().items()}
-        for col in by
+        for col in as_names(by)
         if col in df.columns
     }

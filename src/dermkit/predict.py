@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dermkit.cases import load_cases, validate_cases
+from dermkit.cases import load_cases
+from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError
 from dermkit.io import ImagesLike, as_rgb_images
 from dermkit.models.classifier import Classifier, load_classifier
@@ -81,9 +82,9 @@ def predict(
     config = getattr(net, "run_config", None)
     if not config:
         raise ConfigError("predict needs a classifier loaded with dermkit.models.load_classifier (its run config gives classes and input size)")
-    _check_batch_size(batch_size)
+    check_count("batch_size", batch_size, 1)
     source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
-    table = validate_cases(cases, source) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    table = load_cases(cases, source=source)
     if table.empty:
         raise DataError(f"{source}: no cases to predict")
     check_images_exist(table, source)
@@ -125,11 +126,6 @@ def predict(
     return out
 
 
-def _check_batch_size(batch_size: int) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-
-
 def predict_images(model: Classifier | str | os.PathLike[str], images: ImagesLike, batch_size: int = 64, device: str | torch.device = "cpu") -> np.ndarray:
     """Class probabilities ``(N, C)`` for images held in memory or in files (no case table needed).
 
@@ -153,7 +149,7 @@ def predict_images(model: Classifier | str | os.PathLike[str], images: ImagesLik
         raise ConfigError("predict_images needs a classifier loaded with dermkit.models.load_classifier")
     if net.metadata is not None:
         raise ConfigError("this classifier fuses metadata (age, sex, site); predict it from a case table with dermkit.predict.predict")
-    _check_batch_size(batch_size)
+    check_count("batch_size", batch_size, 1)
     images = list(as_rgb_images(images))
     transform = create_transform(config["input_size"], train=False, mean=config["mean"], std=config["std"])
     net = net.to(device).eval()

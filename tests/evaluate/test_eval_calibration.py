@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dermkit.errors import NotFittedError
+from dermkit.errors import ConfigError, NotFittedError
 from dermkit.evaluate.calibration import TemperatureScaler, expected_calibration_error, reliability_bins
 
 
@@ -53,3 +53,9 @@ def test_temperature_scaling_recovers_a_known_temperature():
 def test_temperature_scaler_not_fitted():
     with pytest.raises(NotFittedError, match="fit"):
         TemperatureScaler().transform([[0.5, 0.5]])
+
+
+@pytest.mark.parametrize("n_bins", [2.5, 0])
+def test_n_bins_must_be_a_whole_number(n_bins):
+    with pytest.raises(ConfigError, match=f"n_bins must be a whole number >= 1, got {n_bins}"):
+        reliability_bins([0, 1], [[0.9, 0.1], [0.2, 0.8]], n_bins=n_bins)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sklearn.metrics as skm
 
-from dermkit.errors import DataError
+from dermkit.errors import ConfigError, DataError
 from dermkit.evaluate import classification as cm
 
 
@@ -158,3 +158,57 @@ def test_roc_auc_with_ties_matches_sklearn(random_preds):
     y, p = random_preds
     coarse = np.round(p, 1)  # many tied scores
     assert cm.roc_auc(y, coarse).tolist() == pytest.approx(skm.roc_auc_score(np.eye(4)[y], coarse, average=None).tolist())
+
+
+@pytest.mark.parametrize(
+    "labels, found",
+    [([1, 1, 2, 2], "2"), ([-1, -1, 1, 1], "-1"), (["benign", "benign", "malignant", "malignant"], "'benign', 'malignant'"), ([0, 0.4, 1, 1], "0.4")],
+)
+def test_binary_labels_other_than_0_1_are_refused_naming_them(labels, found):
+    s = [0.1, 0.2, 0.8, 0.9]
+    with pytest.raises(DataError, match=f"binary labels must be 0/1 or bool; found {found}$"):
+        cm.binary_auc(labels, s)
+    with pytest.raises(DataError, match=f"found {found}$"):
+        cm.malignancy_metrics(labels, s)
+
+
+def test_binary_labels_as_bool_or_float_0_1_are_accepted():
+    s = [0.1, 0.6, 0.4, 0.9]  # 3 of 4 pos/neg pairs ordered
+    assert cm.binary_auc([False, False, True, True], s) == 0.75
+    assert cm.binary_auc([0.0, 0.0, 1.0, 1.0], s) == 0.75
+
+
+def test_non_integer_class_labels_give_the_intended_error():
+    with pytest.raises(DataError, match="true labels: class indices must be integers in 0..1, got <U1 values such as 'a'"):
+        cm.balanced_accuracy(["a", "b"], ["a", "a"], 2)
+    with pytest.raises(DataError, match="class indices must be integers in 0..1, got object values such as None"):
+        cm.check_labels([0, None], 2)
+    with pytest.raises(DataError, match=r"class indices must be integers in 0..1, got values in \[0, 3\]"):
+        cm.check_labels([0, 3], 2)
+
+
+@pytest.mark.parametrize("level", [1.5, 0.0, -0.1])
+def test_operating_point_levels_are_range_checked(level):
+    y, s = [0, 0, 1, 1], [0.1, 0.9, 0.8, 0.95]
+    with pytest.raises(ConfigError, match=rf"min_sensitivity must be in \(0, 1\], got {level}"):
+        cm.specificity_at_sensitivity(y, s, level)
+    with pytest.raises(ConfigError, match=rf"min_specificity must be in \(0, 1\], got {level}"):
+        cm.sensitivity_at_specificity(y, s, level)
+
+
+def test_class_names_outside_the_taxonomy_skip_the_malignancy_metrics():
+    # true 0 1 1, predicted 0 1 0: recalls foo 1, bar 1/2; bar's scores .6 and .3 both above foo's .1
+    y, p = [0, 1, 1], [[0.9, 0.1], [0.4, 0.6], [0.7, 0.3]]
+    m = cm.classification_metrics(y, p, ["foo", "bar"])
+    assert m["balanced_accuracy"] == 0.75 and m["accuracy"] == pytest.approx(2 / 3)
+    assert m["auc_per_class"] == {"foo": 1.0, "bar": 1.0}
+    assert "malignant" not in m
+    assert "malignant" not in cm.classification_metrics(y, p, ["melanoma", "foo"])
+    assert cm.classification_metrics(y, p, ["nevus", "melanoma"])["malignant"]["n_malignant"] == 2
+    with pytest.raises(DataError, match="unknown diagnosis 'foo'"):  # asked for directly, it cannot be told
+        cm.malignant_scores(p, ["foo", "bar"])
+
+
+def test_one_class_name_string_is_one_name():
+    with pytest.raises(DataError, match="1 class names for 2 probability columns"):
+        cm.classification_metrics([0, 1], [[0.9, 0.1], [0.1, 0.9]], "ab")

@@ -86,3 +86,10 @@ def test_group_of_size_one(tables):
     assert g["n"] == 1 and g["small"] and g["accuracy"] in (0.0, 1.0)
     assert np.isnan(g["auc_macro"]) and np.isnan(g["ci"]["auc_macro"][0])
     assert "lonely" in r["fairness"]["site"]["small_groups"]
+
+
+def test_by_one_column_name_string(tables):
+    preds, cases = tables
+    r = run(preds, cases, by="skin_tone", n_boot=0)
+    assert list(r["groups"]) == ["skin_tone"]
+    assert {k: g["n"] for k, g in r["groups"]["skin_tone"].items()} == cases["skin_tone"].value_counts().to_dict()

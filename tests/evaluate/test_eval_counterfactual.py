@@ -73,3 +73,29 @@ def test_bad_predict_fn_and_lengths():
         skin_tone_flip_rate(lambda ims: np.zeros(len(ims)), [img], [mask], progress=False)
     with pytest.raises(DataError, match="1 images but 2 masks"):
         skin_tone_flip_rate(lambda ims: np.zeros((len(ims), 2)), [img], [mask, mask], progress=False)
+
+
+def test_float_images_are_converted_once_so_the_same_tone_never_flips():
+    img, mask = lesion_image()
+    seen = []
+
+    def by_scale(images):  # class 0 for images in 0..255, class 1 for images in 0..1: sees any change of form
+        seen.extend(im.dtype.name for im in images)
+        return np.array([[1.0, 0.0] if im.max() > 1 else [0.0, 1.0] for im in images])
+
+    same = {"same": measure_ita(img, mask).ita}
+    r = skin_tone_flip_rate(by_scale, [img / 255.0], [mask], target_itas=same, progress=False)
+    assert r["flip_rate"] == 0.0 and r["n_images"] == 1
+    assert seen == ["uint8", "uint8"]  # the original, then its counterfactual
+
+
+def test_one_image_on_its_own_is_refused():
+    img, mask = lesion_image()
+    with pytest.raises(DataError, match=r"got an array of shape \(48, 48, 3\); pass \[image\] for one"):
+        skin_tone_flip_rate(lambda ims: np.zeros((len(ims), 2)), img, [mask], progress=False)
+
+
+def test_one_case_id_string_is_one_id():
+    img, _ = lesion_image()
+    r = skin_tone_flip_rate(lambda ims: np.tile([0.3, 0.7], (len(ims), 1)), [img], [np.ones((48, 48), bool)], case_ids="case_1", progress=False)
+    assert r["skipped"] == ["case_1"]

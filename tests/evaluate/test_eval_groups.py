@@ -128,3 +128,35 @@ def test_group_columns():
 
 def test_age_bins_edges():
     assert age_bins(pd.Series([29.9, 30, 59, 60, 75])).tolist() == ["<30", "30-44", "45-59", "60-74", "75+"]
+
+
+def test_predicted_labels_of_another_length_are_refused(three_groups):
+    y, pred, groups = three_groups
+    with pytest.raises(DataError, match="2 predicted labels for 10 true labels"):
+        group_metrics(y, onehot(pred), groups, y_pred=pred[:2], n_boot=0, min_group_size=1)
+    with pytest.raises(DataError, match="12 predicted labels for 10 true labels"):
+        group_metrics(y, onehot(pred), groups, y_pred=[*pred, 0, 0], n_boot=0, min_group_size=1)
+    t = group_metrics(y, onehot(pred), groups, ["accuracy"], n_boot=0, min_group_size=1)
+    with pytest.raises(DataError, match="12 predicted labels for 10 true labels"):
+        fairness_summary(t, y, [*pred, 0, 0], groups, 3)
+
+
+def test_one_metric_name_string_is_one_metric(three_groups):
+    y, pred, groups = three_groups
+    t = group_metrics(y, onehot(pred), groups, "accuracy", n_boot=0, min_group_size=1)
+    assert t.columns.tolist() == ["n", "small", "accuracy", "accuracy_lo", "accuracy_hi"]
+    assert t["accuracy"].tolist() == [1.0, 0.5, 0.5]
+
+
+def test_number_groups_sort_by_number():
+    y = np.array([0, 1, 0, 1, 0, 1])
+    t = group_metrics(y, np.eye(2)[y], pd.array([10, 2, 2, 10, 1, None], dtype="Int64"), ["accuracy"], n_boot=0, min_group_size=1)
+    assert t.index.tolist() == ["1", "2", "10", MISSING]
+    assert t["n"].tolist() == [1, 2, 2, 1]
+    assert group_metrics(y, np.eye(2)[y], ["b", "10", "2", "a", "b", "a"], n_boot=0, min_group_size=1).index.tolist() == ["10", "2", "a", "b"]
+
+
+@pytest.mark.parametrize("n_boot", [2.5, -1])
+def test_n_boot_must_be_a_whole_number(n_boot):
+    with pytest.raises(ConfigError, match=f"n_boot must be a whole number >= 0, got {n_boot}"):
+        group_metrics([0, 1], np.eye(2), ["a", "b"], n_boot=n_boot)

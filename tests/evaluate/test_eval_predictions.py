@@ -93,3 +93,9 @@ def test_read_predictions(tmp_path, tables):
     pd.testing.assert_frame_equal(back, preds, check_dtype=False)
     with pytest.raises(DataError, match="not found"):
         read_predictions(tmp_path / "absent.parquet")
+
+
+def test_duplicated_case_id_in_the_cases_is_named(tables):
+    preds, cases = tables
+    with pytest.raises(DataError, match=r"^cases: case_id 'c3' appears more than once \(1 duplicate row\(s\)\)$"):
+        join_predictions(preds, pd.concat([cases, cases.iloc[[3]]]))

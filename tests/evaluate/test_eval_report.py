@@ -58,3 +58,11 @@ def test_worst_errors_order():
 
 def test_jsonable():
     assert jsonable({"a": [float("inf"), 1]}) == {"a": [None, 1]}
+
+
+def test_group_figure_takes_one_metric_as_a_string():
+    from dermkit.evaluate.figures import group_figure
+
+    g = {"a": {"n": 40, "small": False, "accuracy": 0.8, "ci": {"accuracy": [0.7, 0.9]}}}
+    fig = group_figure("site", g, "accuracy")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["accuracy"]

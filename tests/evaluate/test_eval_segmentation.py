@@ -142,3 +142,8 @@ def test_mean_ci_degenerate_and_bad_input():
         mean_ci([0.5, float("nan")])
     with pytest.raises(ConfigError, match="confidence"):
         mean_ci([0.1, 0.2], confidence=95)
+
+
+def test_score_masks_takes_one_case_id_as_a_string():
+    m = np.ones((2, 2), bool)
+    assert score_masks([m], [m], case_ids="lesion_1", with_hd95=False).index.tolist() == ["lesion_1"]

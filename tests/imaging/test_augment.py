@@ -49,6 +49,7 @@ def test_artifacts_drawn_with_synth_renderers_and_seeded():
     only_hair = A.Compose([ArtifactInjection(("hair",), options={"hair": {"count": 8, "colour": (0, 0, 0)}}, p=1.0)], seed=0)
     out = only_hair(image=img)["image"]
     assert (out.min(axis=2) < 60).sum() > 50
+    assert ArtifactInjection("hair").artifacts == ("hair",)  # one name as a string ('unknown artifact(s) h, a, i, r' before)
 
 
 def test_errors():

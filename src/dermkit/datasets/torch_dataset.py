@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
-from dermkit.cases import load_cases, validate_cases
+from dermkit.cases import load_cases
 from dermkit.errors import ConfigError, DataError
 from dermkit.io import read_image, read_mask
 
@@ -53,7 +53,7 @@ class CaseDataset(Dataset):
         with_mask: bool = False,
         group_columns: Sequence[str] = ("skin_tone", "fitzpatrick", "site"),
     ) -> None:
-        table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+        table = load_cases(cases)
         absent = table["case_id"][table["image_available"].eq(False).fillna(False)] if "image_available" in table.columns else []
         if len(absent):
             raise DataError(

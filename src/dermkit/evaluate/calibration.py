@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError, NotFittedError
 from dermkit.evaluate.classification import check_labels, check_probs
 
@@ -42,8 +43,7 @@ def reliability_bins(y_true: object, probs: object, n_bins: int = 15) -> pd.Data
         >>> b.loc[4, ["count", "confidence", "accuracy"]].tolist()
         [2.0, 0.875, 0.5]
     """
-    if n_bins < 1:
-        raise ConfigError(f"n_bins must be >= 1, got {n_bins}")
+    check_count("n_bins", n_bins, 1)
     t, p = _checked(y_true, probs)
     conf = p.max(axis=1)
     correct = (p.argmax(axis=1) == t).astype(float)

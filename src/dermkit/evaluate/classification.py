@@ -40,6 +40,7 @@ from typing import Sequence
 
 import numpy as np
 
+from dermkit.checks import as_names
 from dermkit.errors import ConfigError, DataError
 
 ISIC_MIN_SENSITIVITY = 0.8
@@ -74,12 +75,17 @@ def check_labels(y: object, num_classes: int, source: str = "labels") -> np.ndar
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise DataError(f"{source}: expected a 1-D array of class indices, got shape {arr.shape}")
-    if arr.size and (arr.dtype.kind not in "iu" or arr.min() < 0 or arr.max() >= num_classes):
-        raise DataError(f"{source}: class indices must be integers in 0..{num_classes - 1}, got {arr.dtype} in [{arr.min()}, {arr.max()}]")
+    expected = f"class indices must be integers in 0..{num_classes - 1}"
+    if arr.size and arr.dtype.kind not in "iu":
+        example = next((v for v in arr.tolist() if type(v) is not int), arr[0])
+        raise DataError(f"{source}: {expected}, got {arr.dtype} values such as {example!r}")
+    if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+        raise DataError(f"{source}: {expected}, got values in [{arr.min()}, {arr.max()}]")
     return arr.astype(np.int64)
 
 
-def _as_pred(y_true: np.ndarray, y_pred: object, num_classes: int) -> np.ndarray:
+def check_predicted_labels(y_true: np.ndarray, y_pred: object, num_classes: int) -> np.ndarray:
+    """``y_pred`` as class indices (:func:`check_labels`), one per label of ``y_true``, else :class:`DataError`."""
     pred = check_labels(y_pred, num_classes, "predicted labels")
     if pred.shape != y_true.shape:
         raise DataError(f"{len(pred)} predicted labels for {len(y_true)} true labels")
@@ -94,7 +100,7 @@ def confusion_matrix(y_true: object, y_pred: object, num_classes: int) -> np.nda
         [[1, 0], [1, 1]]
     """
     t = check_labels(y_true, num_classes, "true labels")
-    p = _as_pred(t, y_pred, num_classes)
+    p = check_predicted_labels(t, y_pred, num_classes)
     # the same counts as sklearn.metrics.confusion_matrix(labels=range(C)), without its per-call
     # validation overhead (group bootstraps call this thousands of times)
     return np.bincount(t * num_classes + p, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
@@ -183,10 +189,15 @@ def _nanmean(values: np.ndarray) -> float:
 
 
 def _binary(y: object, scores: object) -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(y).astype(bool)
+    t = np.asarray(y)
     s = np.asarray(scores, dtype=float)
     if t.shape != s.shape or t.ndim != 1:
         raise DataError(f"binary labels {t.shape} and scores {s.shape} must be two 1-D arrays of one length")
+    if t.dtype != bool:
+        other = {repr(v): None for v in t.tolist() if not (isinstance(v, (int, float)) and v in (0, 1))}
+        if other:
+            raise DataError(f"binary labels must be 0/1 or bool; found {', '.join(list(other)[:5])}")
+        t = t.astype(bool)
     if not np.isfinite(s).all():
         raise DataError(f"scores: {int((~np.isfinite(s)).sum())} NaN or infinite value(s) (first: row {int(np.flatnonzero(~np.isfinite(s))[0])})")
     return t, s
@@ -194,6 +205,11 @@ def _binary(y: object, scores: object) -> tuple[np.ndarray, np.ndarray]:
 
 def _both_kinds(t: np.ndarray) -> bool:
     return bool(t.any() and not t.all())
+
+
+def _check_level(name: str, level: float) -> None:
+    if not 0.0 < level <= 1.0:
+        raise ConfigError(f"{name} must be in (0, 1], got {level}")
 
 
 def binary_auc(y: object, scores: object) -> float:
@@ -225,8 +241,7 @@ def auc_above_sensitivity(y: object, scores: object, min_sensitivity: float = IS
     """
     from sklearn.metrics import roc_curve
 
-    if not 0.0 < min_sensitivity <= 1.0:
-        raise ConfigError(f"min_sensitivity must be in (0, 1], got {min_sensitivity}")
+    _check_level("min_sensitivity", min_sensitivity)
     t, s = _binary(y, scores)
     if not _both_kinds(t):
         return float("nan")
@@ -265,6 +280,7 @@ def sensitivity_at_specificity(y: object, scores: object, min_specificity: float
     """
     from sklearn.metrics import roc_curve
 
+    _check_level("min_specificity", min_specificity)
     t, s = _binary(y, scores)
     if not _both_kinds(t):
         return float("nan"), float("nan")
@@ -283,6 +299,7 @@ def specificity_at_sensitivity(y: object, scores: object, min_sensitivity: float
     """
     from sklearn.metrics import roc_curve
 
+    _check_level("min_sensitivity", min_sensitivity)
     t, s = _binary(y, scores)
     if not _both_kinds(t):
         return float("nan"), float("nan")
@@ -345,7 +362,7 @@ def top_k_accuracy(y_true: object, probs: object, k: int = 3) -> float:
     return float(top_k_accuracy_score(t, p, k=k, labels=np.arange(p.shape[1]))) if t.size else float("nan")
 
 
-def malignant_scores(probs: object, classes: Sequence[str]) -> np.ndarray:
+def malignant_scores(probs: object, classes: str | Sequence[str]) -> np.ndarray:
     """P(malignant) per case: the summed probabilities of the malignant classes of ``classes``.
 
     Example:
@@ -353,15 +370,20 @@ def malignant_scores(probs: object, classes: Sequence[str]) -> np.ndarray:
         [0.3]
     """
     p = check_probs(probs)
-    return p[:, _malignant_mask(classes, p.shape[1])].sum(axis=1)
+    return p[:, _malignant_mask(_class_names(classes, p.shape[1]))].sum(axis=1)
 
 
-def _malignant_mask(classes: Sequence[str], num_classes: int) -> np.ndarray:
+def _class_names(classes: str | Sequence[str], num_classes: int) -> list[str]:
+    names = as_names(classes)
+    if len(names) != num_classes:
+        raise DataError(f"{len(names)} class names for {num_classes} probability columns")
+    return names
+
+
+def _malignant_mask(names: Sequence[str]) -> np.ndarray:
     from dermkit.labels import is_malignant
 
-    if len(classes) != num_classes:
-        raise DataError(f"{len(classes)} class names for {num_classes} probability columns")
-    return np.array([is_malignant(c) is True for c in classes])
+    return np.array([is_malignant(c) is True for c in names])
 
 
 def malignancy_metrics(
@@ -398,7 +420,7 @@ def malignancy_metrics(
 def classification_metrics(
     y_true: object,
     probs: object,
-    classes: Sequence[str],
+    classes: str | Sequence[str],
     y_pred: object | None = None,
     top_k: Sequence[int] = (2, 3),
 ) -> dict:
@@ -409,22 +431,27 @@ def classification_metrics(
     ``top<k>_accuracy``; dicts by class name: ``auc_per_class``, ``auc_sens80_per_class``,
     ``average_precision_per_class``, ``sensitivity_per_class``, ``specificity_per_class``,
     ``f1_per_class``, ``support``; ``confusion_matrix`` (rows = true); and ``malignant`` (see
-    :func:`malignancy_metrics`) when ``classes`` holds both malignant and benign diagnoses.
-    Macro means skip ``nan`` (classes absent from ``y_true``).
+    :func:`malignancy_metrics`) when ``classes`` holds both malignant and benign diagnoses and
+    every class is a diagnosis of dermkit's taxonomy (:data:`dermkit.labels.DIAGNOSES`): with any
+    other class name (e.g. ``"foo"``) its malignancy is unknown, so ``malignant`` is left out and
+    the other metrics are computed as usual. Macro means skip ``nan`` (classes absent from
+    ``y_true``).
 
     Example:
         >>> m = classification_metrics([0, 1], [[.9, .1], [.2, .8]], ["nevus", "melanoma"])
         >>> m["balanced_accuracy"], m["auc_per_class"]["melanoma"]
         (1.0, 1.0)
     """
+    from dermkit.labels import DIAGNOSES
+
     p = check_probs(probs)
-    malignant = _malignant_mask(classes, p.shape[1])
+    names = _class_names(classes, p.shape[1])
+    malignant = _malignant_mask(names) if all(c in DIAGNOSES for c in names) else None
     t = check_labels(y_true, p.shape[1], "true labels")
     if len(t) != len(p):
         raise DataError(f"{len(p)} rows of probabilities for {len(t)} labels")
-    pred = p.argmax(axis=1) if y_pred is None else _as_pred(t, y_pred, p.shape[1])
+    pred = p.argmax(axis=1) if y_pred is None else check_predicted_labels(t, y_pred, p.shape[1])
     C = p.shape[1]
-    names = list(classes)
 
     def by_class(values: np.ndarray) -> dict[str, float]:
         return {c: float(v) for c, v in zip(names, values)}
@@ -459,6 +486,6 @@ def classification_metrics(
             "confusion_matrix": confusion_matrix(t, pred, C).tolist(),
         }
     )
-    if malignant.any() and not malignant.all():
+    if malignant is not None and malignant.any() and not malignant.all():
         out["malignant"] = malignancy_metrics(malignant[t], p[:, malignant].sum(axis=1))
     return out

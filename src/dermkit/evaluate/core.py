@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import as_names
 from dermkit.evaluate.calibration import expected_calibration_error, reliability_bins
 from dermkit.evaluate.classification import classification_metrics
 from dermkit.evaluate.groups import DEFAULT_METRICS, MISSING, SmallGroupWarning, fairness_summary, group_columns, group_metrics
@@ -25,7 +26,7 @@ GROUP_CI_METRICS = DEFAULT_METRICS
 def evaluate(
     preds: pd.DataFrame,
     cases: pd.DataFrame,
-    by: Sequence[str] = (),
+    by: str | Sequence[str] = (),
     split: str | None = None,
     n_boot: int = 200,
     seed: int = 0,
@@ -46,8 +47,9 @@ def evaluate(
       (what was left out) and ``warnings`` (small groups).
 
     ``by`` names case-table columns, ``age_bin`` or ``artifact`` / ``artifact_<name>`` (see
-    :func:`~dermkit.evaluate.groups.group_columns`); an unknown one raises
-    :class:`~dermkit.errors.DataError` before any work. Metrics undefined on a set are ``nan``.
+    :func:`~dermkit.evaluate.groups.group_columns`; one name may be given as a string); an unknown
+    one raises :class:`~dermkit.errors.DataError` before any work. Metrics undefined on a set are
+    ``nan``.
 
     Example:
         >>> import pandas as pd
@@ -58,7 +60,7 @@ def evaluate(
         (1.0, 1)
     """
     joined = join_predictions(preds, cases, split=split)
-    columns = {name: col for b in by for name, col in group_columns(joined.table, b).items()}
+    columns = {name: col for b in as_names(by) for name, col in group_columns(joined.table, b).items()}
     result: dict = {
         "n_cases": int(len(joined.y_true)),
         "classes": joined.classes,

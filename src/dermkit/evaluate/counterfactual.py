@@ -25,7 +25,9 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from dermkit.checks import as_names
 from dermkit.errors import ConfigError, DataError
+from dermkit.io import ImagesLike, as_rgb_images
 
 
 def tone_targets() -> dict[str, float]:
@@ -55,7 +57,7 @@ def tone_targets() -> dict[str, float]:
 
 def skin_tone_flip_rate(
     predict_fn: Callable[[list[np.ndarray]], np.ndarray],
-    images: Sequence[np.ndarray],
+    images: ImagesLike,
     masks: Sequence[np.ndarray | None] | None = None,
     target_itas: Mapping[str, float] | None = None,
     case_ids: Sequence[str] | None = None,
@@ -64,6 +66,10 @@ def skin_tone_flip_rate(
 ) -> dict:
     """Share of predictions that change when only the skin tone of the image changes.
 
+    ``images`` is a list of images (arrays :func:`dermkit.io.to_rgb_uint8` converts: grey, RGBA,
+    uint16, float; or file paths) or an ``(N, H, W, C)`` array; one image on its own raises
+    :class:`DataError` (pass ``[image]``). Each is converted once to RGB uint8, so the model sees
+    the original and its counterfactuals in the same form.
     ``predict_fn(images) -> (N, C) probabilities`` takes a list of RGB uint8 images; ``masks``
     are the lesion masks (recommended: the lesion is then kept out of the skin measurement);
     ``target_itas`` maps a name to a target ITA (default: :func:`tone_targets`). Returns
@@ -79,9 +85,9 @@ def skin_tone_flip_rate(
         raise ConfigError("skin_tone_flip_rate: no target ITAs given")
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
-    imgs = list(images)
+    imgs = list(as_rgb_images(images))
     mks = [None] * len(imgs) if masks is None else list(masks)
-    ids = [str(i) for i in range(len(imgs))] if case_ids is None else [str(c) for c in case_ids]
+    ids = [str(i) for i in range(len(imgs))] if case_ids is None else [str(c) for c in as_names(case_ids)]
     if len(mks) != len(imgs) or len(ids) != len(imgs):
         raise DataError(f"{len(imgs)} images but {len(mks)} masks and {len(ids)} case ids")
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
+from dermkit.checks import as_names
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -113,15 +115,16 @@ def reliability_figure(bins: Sequence[Mapping[str, float]], ece: float) -> Figur
     return fig
 
 
-def group_figure(column: str, groups: Mapping[str, Mapping], metrics: Sequence[str] = ("accuracy", "balanced_accuracy", "auc_macro")) -> Figure:
+def group_figure(column: str, groups: Mapping[str, Mapping], metrics: str | Sequence[str] = ("accuracy", "balanced_accuracy", "auc_macro")) -> Figure:
     """Grouped bars of ``metrics`` per group value with 95% bootstrap CI whiskers; small groups hatched.
 
-    ``groups`` is ``evaluate(...)["groups"][column]``.
+    ``groups`` is ``evaluate(...)["groups"][column]``; one metric may be given as a string.
 
     Example:
         >>> g = {"a": {"n": 40, "small": False, "accuracy": .8, "ci": {"accuracy": [.7, .9]}}}
         >>> fig = group_figure("site", g, ["accuracy"])
     """
+    metrics = as_names(metrics)
     names = list(groups)
     x = np.arange(len(names))
     width = 0.8 / len(metrics)

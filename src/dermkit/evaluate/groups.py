@@ -36,6 +36,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import as_names, check_count
 from dermkit.errors import ConfigError, DataError
 from dermkit.evaluate import classification as clf
 
@@ -103,15 +104,16 @@ def group_columns(cases: pd.DataFrame, by: str) -> dict[str, pd.Series]:
     raise DataError(f"cannot group by {by!r}: no such column; available: {', '.join([*columns, *extra])}")
 
 
-def _resolve(metrics: Sequence[str] | Mapping[str, Metric] | None) -> dict[str, Metric]:
+def _resolve(metrics: str | Sequence[str] | Mapping[str, Metric] | None) -> dict[str, Metric]:
     if metrics is None:
         metrics = DEFAULT_METRICS
     if isinstance(metrics, Mapping):
         return dict(metrics)
-    unknown = [m for m in metrics if m not in METRICS]
+    names = as_names(metrics)
+    unknown = [m for m in names if m not in METRICS]
     if unknown:
         raise ConfigError(f"unknown group metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
-    return {m: METRICS[m] for m in metrics}
+    return {m: METRICS[m] for m in names}
 
 
 def _labels(groups: object, n: int) -> np.ndarray:
@@ -121,11 +123,19 @@ def _labels(groups: object, n: int) -> np.ndarray:
     return g.fillna(MISSING).to_numpy(dtype=object)
 
 
+def _ordered(values: set[str]) -> list[str]:
+    """Group values in order: by number when every value is one (``2`` before ``10``), else as text."""
+    try:
+        return sorted(values, key=float)
+    except ValueError:
+        return sorted(values)
+
+
 def group_metrics(
     y_true: object,
     probs: object,
     groups: object,
-    metrics: Sequence[str] | Mapping[str, Metric] | None = None,
+    metrics: str | Sequence[str] | Mapping[str, Metric] | None = None,
     y_pred: object | None = None,
     n_boot: int = 200,
     ci: float = 0.95,
@@ -134,10 +144,13 @@ def group_metrics(
 ) -> pd.DataFrame:
     """Metrics per group with percentile-bootstrap confidence intervals.
 
-    Returns one row per group value (sorted; ``"<missing>"`` last) with columns ``n``, ``small``,
-    and for each metric ``<m>``, ``<m>_lo``, ``<m>_hi`` (the ``ci`` interval from ``n_boot``
-    resamples of the group's cases; ``nan`` when ``n_boot=0``). The same ``seed`` gives the same
-    intervals. Groups smaller than ``min_group_size`` are flagged and warned about.
+    Returns one row per group value (sorted, by number when every value is one; ``"<missing>"``
+    last) with columns ``n``, ``small``, and for each metric ``<m>``, ``<m>_lo``, ``<m>_hi`` (the
+    ``ci`` interval from ``n_boot`` resamples of the group's cases; ``nan`` when ``n_boot=0``).
+    ``metrics`` are names of :data:`METRICS` (one name may be given as a string) or a mapping of
+    names to metric functions. ``y_pred`` (default: ``probs.argmax(1)``) must have one label per
+    case. The same ``seed`` gives the same intervals. Groups smaller than ``min_group_size`` are
+    flagged and warned about.
 
     Example:
         >>> y = np.array([0, 1, 1, 1]); p = np.eye(2)[[0, 1, 0, 1]]
@@ -148,14 +161,13 @@ def group_metrics(
     t = clf.check_labels(y_true, p.shape[1], "true labels")
     if len(t) != len(p):
         raise DataError(f"{len(p)} rows of probabilities for {len(t)} labels")
-    pred = p.argmax(axis=1) if y_pred is None else clf.check_labels(y_pred, p.shape[1], "predicted labels")
+    pred = p.argmax(axis=1) if y_pred is None else clf.check_predicted_labels(t, y_pred, p.shape[1])
     if not 0 < ci < 1:
         raise ConfigError(f"ci must be in (0, 1), got {ci}")
-    if n_boot < 0:
-        raise ConfigError(f"n_boot must be >= 0, got {n_boot}")
+    check_count("n_boot", n_boot, 0)
     funcs = _resolve(metrics)
     g = _labels(groups, len(t))
-    values = sorted(set(g) - {MISSING}) + ([MISSING] if MISSING in set(g) else [])
+    values = _ordered(set(g) - {MISSING}) + ([MISSING] if MISSING in set(g) else [])
     alpha = (1 - ci) / 2
     rows = []
     for k, value in enumerate(values):
@@ -211,7 +223,7 @@ def fairness_summary(
         (1.0, 0.6666666666666666, 'b')
     """
     t = clf.check_labels(y_true, num_classes, "true labels")
-    yp = clf.check_labels(y_pred, num_classes, "predicted labels")
+    yp = clf.check_predicted_labels(t, y_pred, num_classes)
     g = _labels(groups, len(t))
     tab = table.drop(index=MISSING, errors="ignore")
     metric_cols = [c for c in tab.columns if c not in ("n", "small") and not c.endswith(("_lo", "_hi"))]

@@ -89,11 +89,11 @@ def join_predictions(
 ) -> Joined:
     """Check a predictions table and join it to a case table on ``case_id``.
 
-    Errors (:class:`DataError`): no ``case_id`` column, duplicated case ids, prediction case ids
-    absent from the cases, NaN / out-of-range probabilities or rows not summing to 1 (within
-    ``SUM_TOLERANCE``), a ``pred`` that is not a class, a diagnosis outside the classes. Cases
-    without ground truth (empty or ``unknown`` diagnosis) are left out with a note; with
-    ``split`` only cases of that split are kept.
+    Errors (:class:`DataError`): no ``case_id`` column, a case id duplicated in either table,
+    prediction case ids absent from the cases, NaN / out-of-range probabilities or rows not
+    summing to 1 (within ``SUM_TOLERANCE``), a ``pred`` that is not a class, a diagnosis outside
+    the classes. Cases without ground truth (empty or ``unknown`` diagnosis) are left out with a
+    note; with ``split`` only cases of that split are kept.
 
     Example:
         >>> cases = pd.DataFrame({"case_id": ["a", "b"], "diagnosis": ["nevus", "melanoma"]})
@@ -106,11 +106,8 @@ def join_predictions(
     if "case_id" not in cases.columns or "diagnosis" not in cases.columns:
         raise DataError(f"{cases_source}: a case table needs case_id and diagnosis columns")
     classes = prediction_classes(preds, source)
-    ids = preds["case_id"].astype("string")
-    dup = ids[ids.duplicated()]
-    if len(dup):
-        raise DataError(f"{source}: case_id {dup.iloc[0]!r} appears more than once ({len(dup)} duplicate row(s))")
-    case_ids = cases["case_id"].astype("string")
+    ids = _unique_ids(preds, source)
+    case_ids = _unique_ids(cases, cases_source)
     unknown = ids[~ids.isin(set(case_ids.dropna()))]
     if len(unknown):
         examples = ", ".join(repr(v) for v in unknown.head(3))
@@ -150,6 +147,14 @@ def join_predictions(
     y_true = diag.map(index).to_numpy(dtype=np.int64)
     y_pred = _predicted(table, probs, classes, source)
     return Joined(table=table, classes=classes, y_true=y_true, y_pred=y_pred, probs=probs, notes=notes)
+
+
+def _unique_ids(table: pd.DataFrame, source: str) -> pd.Series:
+    ids = table["case_id"].astype("string")
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise DataError(f"{source}: case_id {dup.iloc[0]!r} appears more than once ({len(dup)} duplicate row(s))")
+    return ids
 
 
 def _check_probabilities(preds: pd.DataFrame, classes: list[str], ids: pd.Series, source: str) -> np.ndarray:

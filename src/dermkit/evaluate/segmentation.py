@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import as_names
 from dermkit.errors import ConfigError, DataError
 
 ISIC2018_JACCARD_THRESHOLD = 0.65
@@ -208,7 +209,7 @@ def thresholded_jaccard(
 def score_masks(
     preds: Sequence[MaskLike],
     targets: Sequence[MaskLike],
-    case_ids: Sequence[str] | None = None,
+    case_ids: str | Sequence[str] | None = None,
     spacing: float | Sequence[float] = 1.0,
     with_hd95: bool = True,
 ) -> pd.DataFrame:
@@ -223,7 +224,7 @@ def score_masks(
         1.0
     """
     ps, ts = _check_sets(preds, targets)
-    ids = list(case_ids) if case_ids is not None else list(range(len(ps)))
+    ids = as_names(case_ids) if case_ids is not None else list(range(len(ps)))
     if len(ids) != len(ps):
         raise DataError(f"{len(ids)} case ids for {len(ps)} mask pairs")
     jac = per_image(jaccard, ps, ts)

@@ -26,6 +26,7 @@ import albumentations as A
 import cv2
 import numpy as np
 
+from dermkit.checks import as_names
 from dermkit.errors import ConfigError, DataError
 
 # space -> (forward, backward) OpenCV codes and default shift limits per channel (8-bit units).
@@ -102,7 +103,7 @@ class ArtifactInjection(A.ImageOnlyTransform):
 
     def __init__(
         self,
-        artifacts: Sequence[str] = ("hair", "ruler", "ink"),
+        artifacts: str | Sequence[str] = ("hair", "ruler", "ink"),
         artifact_p: float = 0.5,
         options: dict[str, dict[str, Any]] | None = None,
         p: float = 0.5,
@@ -110,6 +111,7 @@ class ArtifactInjection(A.ImageOnlyTransform):
         super().__init__(p=p)
         from dermkit.synth.artifacts import ARTIFACTS
 
+        artifacts = as_names(artifacts)  # one name may be given as a string
         unknown = [a for a in artifacts if a not in ARTIFACTS]
         if unknown or not artifacts:
             raise ConfigError(f"unknown or no artifact(s) {unknown or list(artifacts)}; known: {', '.join(ARTIFACTS)}")

@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import difflib
-import numbers
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError
 
 
@@ -92,8 +92,7 @@ def create_classifier(
 ) -> Classifier:
     """Build a :class:`Classifier` on the timm model ``name``.
 
-    ``pretrained`` is ``False``, ``True`` (timm downloads its weights: needs network; a failed
-    download is a :class:`DataError` pointing to local weights) or a path to
+    ``pretrained`` is ``False`` or a path to
     local weights: a ``.safetensors`` / ``.pth`` file of the timm model or a dermkit run folder;
     tensors whose name and shape fit the backbone are loaded, the rest (e.g. another head) skipped.
     ``small_input_stem`` swaps a ResNet's 7x7 stride-2 stem and max-pool (or an EfficientNet /
@@ -108,9 +107,11 @@ def create_classifier(
     """
     import timm
 
-    _check_whole("num_classes", num_classes, 2)
-    _check_whole("metadata_dim", metadata_dim, 0)
-    _check_whole("in_chans", in_chans, 1)
+    if pretrained is True:
+        raise ConfigError("pretrained=True would download weights (dermkit never does); pass False or a local weights file / run folder")
+    check_count("num_classes", num_classes, 2)
+    check_count("metadata_dim", metadata_dim, 0)
+    check_count("in_chans", in_chans, 1)
     if isinstance(drop_rate, bool) or not isinstance(drop_rate, (int, float)) or not 0.0 <= drop_rate < 1.0:
         raise ConfigError(f"drop_rate must be a number in [0, 1), got {drop_rate!r}")
     if not timm.is_model(name):
@@ -118,17 +119,12 @@ def create_classifier(
         hint = f"; did you mean {', '.join(close)}?" if close else "; `dermkit.models.list_classifiers()` lists them"
         raise ConfigError(f"unknown model {name!r}{hint}")
     try:
-        backbone = timm.create_model(name, pretrained=pretrained is True, num_classes=0, in_chans=in_chans, **timm_kwargs)
+        backbone = timm.create_model(name, pretrained=False, num_classes=0, in_chans=in_chans, **timm_kwargs)
     except TypeError as exc:
         raise ConfigError(f"model {name!r} does not accept these options {sorted(timm_kwargs)}: {exc}") from None
-    except Exception as exc:  # hub and network errors come in many classes
-        if pretrained is not True:
-            raise
-        raise DataError(f"cannot download timm's pretrained weights for {name!r} ({type(exc).__name__}); "
-                        "pass the path of a local weights file or run folder as pretrained") from None
     if small_input_stem:
         _small_input_stem(backbone, name)
-    if pretrained not in (False, True, None):
+    if pretrained not in (False, None):
         _load_backbone_weights(backbone, Path(pretrained))
     model = Classifier(backbone, num_classes, metadata_dim=metadata_dim, drop_rate=drop_rate)
     model.architecture = {
@@ -141,11 +137,6 @@ def create_classifier(
         **timm_kwargs,
     }
     return model
-
-
-def _check_whole(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
 
 
 def load_classifier(run_dir: str | os.PathLike[str], device: str | torch.device = "cpu") -> Classifier:

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import as_names
 from dermkit.errors import ConfigError, DataError
 
 FAILURE_AREA_RATIOS = (0.7, 1.3)
@@ -60,13 +61,13 @@ def evaluate_masks(
     """
     from rich.progress import track
 
-    from dermkit.cases import load_cases, validate_cases
+    from dermkit.cases import load_cases
     from dermkit.evaluate.segmentation import score_masks
     from dermkit.io import check_mask_shape, check_some_mask_has_a_lesion, read_mask
 
     if pred_column == truth_column:
         raise ConfigError(f"the predicted and true masks must be different columns, got {pred_column!r} for both")
-    table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    table = load_cases(cases)
     groups = group_columns(by, table.columns, default=("skin_tone",))
     for col in (pred_column, truth_column):
         if col not in table.columns:
@@ -102,7 +103,7 @@ def group_columns(by: str | Sequence[str] | None, columns: Sequence[str], defaul
     """
     if by is None:
         return [c for c in default if c in columns]
-    names = [by] if isinstance(by, str) else list(by)
+    names = as_names(by)
     unknown = [c for c in names if c not in columns]
     if unknown:
         raise ConfigError(f"by: no column {unknown[0]!r} in the table (found: {', '.join(map(str, columns))})")

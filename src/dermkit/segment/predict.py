@@ -204,13 +204,13 @@ def predict_masks(
     """
     from rich.progress import Progress
 
-    from dermkit.cases import load_cases, save_cases, validate_cases
+    from dermkit.cases import load_cases, save_cases
     from dermkit.io import atomic_folder, check_mask_sizes, file_stems, write_image
 
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     seg = model if isinstance(model, Segmenter) else Segmenter.load(model, device, tta)
-    table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    table = load_cases(cases)
     if table.empty:
         raise DataError(f"{cases if not isinstance(cases, pd.DataFrame) else 'case table'}: no cases to segment")
     truths = list(table["mask_path"]) if "mask_path" in table.columns else [None] * len(table)

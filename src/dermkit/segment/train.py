@@ -201,9 +201,9 @@ def train_segmenter(
 
 def _cases_with_masks(cases: pd.DataFrame | str | os.PathLike[str], what: str) -> pd.DataFrame:
     """The validated rows of ``cases`` that have a mask; :class:`DataError` naming ``what`` if none do."""
-    from dermkit.cases import load_cases, validate_cases
+    from dermkit.cases import load_cases
 
-    table = validate_cases(cases, source=what) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    table = load_cases(cases, source=what)
     if "mask_path" not in table.columns or table["mask_path"].isna().all():
         name = what if isinstance(cases, pd.DataFrame) else str(cases)
         raise DataError(f"{name}: segmentation training needs a mask_path column with lesion masks")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import pandas as pd
 
-from dermkit.cases import SKIN_TONES, load_cases, validate_cases
+from dermkit.cases import SKIN_TONES, load_cases
 from dermkit.errors import ConfigError
 from dermkit.train.config import TrainConfig, warn_if_bf16_is_emulated
 
@@ -161,7 +161,7 @@ def fit(
     cfg = resolve_config(config, **overrides)
     warn_if_bf16_is_emulated(cfg.precision, cfg.accelerator)
     source = str(cases) if not isinstance(cases, pd.DataFrame) else "case table"
-    table = validate_cases(cases) if isinstance(cases, pd.DataFrame) else load_cases(cases)
+    table = load_cases(cases)
     run = Path(run_dir)
     last = run / "checkpoints" / "last.ckpt"
     check_run_folder(run, last, resume, overwrite)
