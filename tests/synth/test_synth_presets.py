@@ -1,9 +1,10 @@
 """Presets, overrides and bad parameters: each gets a clear ConfigError naming the value."""
 
+import pandas as pd
 import pytest
 
 from dermkit.errors import ConfigError
-from dermkit.synth import PRESETS, generate, get_preset, plan_cases
+from dermkit.synth import PRESETS, CaseParams, contact_sheet, generate, get_preset, plan_cases, render_case
 
 
 def test_every_named_preset_is_valid():
@@ -31,6 +32,15 @@ def test_rate_shortcut_and_field_overrides():
         ({"tone_weights": {"purple": 1}}, "purple"),
         ({"colour": 1}, "unknown generator option 'colour'"),
         ({"split_fractions": (0.5, 0.5, 0.5)}, "split_fractions"),
+        ({"split_fractions": (float("nan"), 0.5, 0.5)}, "split_fractions"),
+        ({"class_weights": {"nevus": 0, "melanoma": 0}}, "positive, finite sum"),
+        ({"lesions_per_patient": 2}, "lesions_per_patient must be two integers"),
+        ({"lesions_per_patient": (1, 2, 3)}, "lesions_per_patient must be two integers"),
+        ({"lesions_per_patient": (1.5, 3)}, "lesions_per_patient must be two integers"),
+        ({"spurious": "ruler"}, "spurious must be a mapping"),
+        ({"spurious": {"ruler": "melanoma"}}, r"spurious\['ruler'\] must be a mapping"),
+        ({"artifact_rates": "hair"}, "artifact_rates must be a mapping"),
+        ({"radius_scale": "big"}, "radius_scale"),
     ],
 )
 def test_bad_overrides(kwargs, message):
@@ -41,6 +51,23 @@ def test_bad_overrides(kwargs, message):
 def test_unknown_preset():
     with pytest.raises(ConfigError, match="unknown preset 'nope'"):
         plan_cases("nope", n=5)
+
+
+@pytest.mark.parametrize("weight", [float("nan"), float("inf"), "1"])
+def test_class_weights_must_be_finite_numbers(weight):
+    with pytest.raises(ConfigError, match="class_weights: weight of 'nevus' must be a finite number >= 0"):
+        plan_cases("balanced", n=5, size=32, class_weights={"nevus": weight, "melanoma": 1})
+
+
+@pytest.mark.parametrize("seed", [-1, None, 1.5, "0"])
+def test_seed_must_be_a_non_negative_integer(seed):
+    for call in (
+        lambda: plan_cases("balanced", n=5, size=32, seed=seed),
+        lambda: render_case(CaseParams(diagnosis="nevus", size=32), seed),
+        lambda: contact_sheet(pd.DataFrame({"case_id": ["a"], "image_path": ["a.png"], "diagnosis": ["nevus"]}), "sheet.png", seed=seed),
+    ):
+        with pytest.raises(ConfigError, match="seed must be a whole number >= 0"):
+            call()
 
 
 @pytest.mark.parametrize("n", [-1, 0, 2.5, True])

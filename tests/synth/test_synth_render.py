@@ -99,6 +99,35 @@ def test_bad_params():
         CaseParams(diagnosis="nevus", ita=120.0)
 
 
+def test_a_single_artifact_name_may_be_a_string():
+    p = CaseParams(diagnosis="nevus", size=64, artifacts="hair")
+    assert p.artifacts == ("hair",) and p == CaseParams(diagnosis="nevus", size=64, artifacts=["hair"])
+    assert list(render_case(p, 0).artifact_masks) == ["hair"]
+    assert dataclasses.replace(p, artifacts="ruler").artifacts == ("ruler",)  # render_row(row, artifacts="ruler") too
+
+
+def test_artifact_options_are_checked_against_the_renderer():
+    with pytest.raises(ConfigError, match="unknown hair option.*'foo'.*known: count, colour, thickness"):
+        CaseParams(diagnosis="nevus", artifacts=("hair",), artifact_options={"hair": {"foo": 1}})
+    with pytest.raises(ConfigError, match="unknown artifact 'hairs' in artifact_options"):
+        CaseParams(diagnosis="nevus", artifact_options={"hairs": {"count": 1}})
+    with pytest.raises(ConfigError, match="artifact_options must map artifact names to options"):
+        CaseParams(diagnosis="nevus", artifact_options={"hair": 3})
+    out = render_case(CaseParams(diagnosis="nevus", size=64, artifacts=("hair",), artifact_options={"hair": {"count": 0}}), 0)
+    assert not out.artifact_masks["hair"].any()
+
+
+@pytest.mark.parametrize("centre", [(2.0, 2.0), (-0.1, 0.5), (0.5,), (0.5, float("nan"))])
+def test_centre_outside_the_image_is_refused(centre):
+    with pytest.raises(ConfigError, match="centre must be"):
+        CaseParams(diagnosis="nevus", centre=centre)
+
+
+def test_centre_on_the_image_edge_renders_part_of_the_lesion():
+    out = render_case(CaseParams(diagnosis="nevus", size=64, centre=(0.0, 1.0)), 0)
+    assert out.mask[32:, :32].any() and not out.mask[:32, 32:].any()
+
+
 def measured_ita(out):
     skin = ~out.mask
     for m in out.artifact_masks.values():

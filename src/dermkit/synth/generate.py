@@ -3,9 +3,12 @@
 ``generate`` plans the cases (:func:`dermkit.synth.plan.plan_cases`), renders them in parallel
 worker processes with a progress bar, and writes ``out_dir/images/<case_id>.png``,
 ``out_dir/masks/<case_id>.png`` (lesion), ``out_dir/masks/<case_id>_<artifact>.png`` and
-``out_dir/cases.parquet`` (paths relative to ``out_dir``). Every file is written atomically;
-an interrupted run leaves only complete files and no case table. Files of an earlier run in the
-same folder that the new table does not name are left alone (use a fresh folder per data set).
+``out_dir/cases.parquet`` (paths relative to ``out_dir``). Every file is written atomically, and
+``images/`` and ``masks/`` are staged and swapped in whole (:func:`dermkit.io.atomic_folder`):
+generating again into a folder replaces an earlier set's images and masks entirely (files the
+new table does not name are gone too), and a run interrupted while rendering leaves the earlier
+set as it was. A folder holding images, masks or a case table that ``generate`` did not write
+(no ``synth_config.json``) is refused.
 
 Example:
     >>> cases = generate("balanced", n=8, size=64, seed=0, out_dir=tmp_path, workers=1)  # doctest: +SKIP

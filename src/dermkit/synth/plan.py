@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from dermkit.cases import split_cases
+from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError
 from dermkit.imaging.ita import ITA_CATEGORIES, ita_category, ita_to_fitzpatrick
 from dermkit.synth.artifacts import ARTIFACTS
@@ -161,6 +162,7 @@ def plan_cases(preset: str | Preset = "balanced", n: int = 100, size: int = 256,
     See the module docstring for the rules and an example.
     """
     n, size = check_counts(n, size)
+    seed = check_count("seed", seed, 0)
     cfg = get_preset(preset, **overrides)
     rng = np.random.default_rng(seed)
     groups = _patients(cfg, _class_counts(cfg, n), rng)

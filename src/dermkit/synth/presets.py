@@ -20,6 +20,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -59,27 +62,30 @@ class Preset:
         _weights(f"{self.name}: tone_weights", self.tone_weights, SKIN_TONES)
         if self.train_tone_weights is not None:
             _weights(f"{self.name}: train_tone_weights", self.train_tone_weights, SKIN_TONES)
+        _mapping(f"{self.name}: artifact_rates", self.artifact_rates, "artifact -> rate")
         for name, rate in self.artifact_rates.items():
             if name not in ARTIFACTS:
                 raise ConfigError(f"{self.name}: unknown artifact {name!r} in artifact_rates; known: {', '.join(ARTIFACTS)}")
             _rate(f"{self.name}: {name}_rate", rate)
+        _mapping(f"{self.name}: spurious", self.spurious, "artifact -> {class: rate}")
         for name, by_class in self.spurious.items():
             if name not in ARTIFACTS:
                 raise ConfigError(f"{self.name}: unknown artifact {name!r} in spurious; known: {', '.join(ARTIFACTS)}")
+            _mapping(f"{self.name}: spurious[{name!r}]", by_class, "class -> rate")
             for cls, rate in by_class.items():
                 if cls not in DIAGNOSIS_PATTERNS:
                     raise ConfigError(f"{self.name}: unknown class {cls!r} in spurious[{name!r}]")
                 _rate(f"{self.name}: spurious[{name!r}][{cls!r}]", rate)
         _rate(f"{self.name}: ugly_duckling_rate", self.ugly_duckling_rate)
         _rate(f"{self.name}: hard_case_rate", self.hard_case_rate)
-        lo, hi = self.lesions_per_patient
-        if not 1 <= lo <= hi:
-            raise ConfigError(f"{self.name}: lesions_per_patient must be (min, max) with 1 <= min <= max, got {self.lesions_per_patient}")
-        if not 0.2 <= self.radius_scale <= 2.5:
-            raise ConfigError(f"{self.name}: radius_scale must be in [0.2, 2.5], got {self.radius_scale}")
+        lpp = self.lesions_per_patient
+        if not (_numbers(lpp, 2, numbers.Integral) and 1 <= lpp[0] <= lpp[1]):
+            raise ConfigError(f"{self.name}: lesions_per_patient must be two integers (min, max) with 1 <= min <= max, got {lpp!r}")
+        if not (_finite(self.radius_scale) and 0.2 <= self.radius_scale <= 2.5):
+            raise ConfigError(f"{self.name}: radius_scale must be in [0.2, 2.5], got {self.radius_scale!r}")
         fr = self.split_fractions
-        if len(fr) != 3 or min(fr) < 0 or abs(sum(fr) - 1) > 1e-6 or fr[0] <= 0:
-            raise ConfigError(f"{self.name}: split_fractions must be three non-negative numbers summing to 1, got {fr}")
+        if not (_numbers(fr, 3) and min(fr) >= 0 and abs(sum(fr) - 1) <= 1e-6 and fr[0] > 0):
+            raise ConfigError(f"{self.name}: split_fractions must be three non-negative numbers summing to 1, got {fr!r}")
         return self
 
     def rate(self, artifact: str, diagnosis: str, split: str) -> float:
@@ -102,16 +108,32 @@ def _rate(name: str, value: Any) -> None:
         raise ConfigError(f"{name} must be a rate between 0 and 1, got {value!r}")
 
 
+def _finite(value: Any) -> bool:
+    """Whether ``value`` is a finite real number (numpy scalars included)."""
+    return isinstance(value, numbers.Real) and math.isfinite(value)
+
+
+def _numbers(value: Any, n: int, kind: type = numbers.Real) -> bool:
+    """Whether ``value`` is a tuple or list of ``n`` finite numbers of ``kind``."""
+    return isinstance(value, (tuple, list)) and len(value) == n and all(isinstance(v, kind) and _finite(v) for v in value)
+
+
+def _mapping(name: str, value: Any, what: str) -> None:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{name} must be a mapping of {what}, got {value!r}")
+
+
 def _weights(name: str, weights: Mapping[str, float], allowed: tuple[str, ...]) -> None:
     if not isinstance(weights, Mapping) or not weights:
         raise ConfigError(f"{name} must be a non-empty mapping of name -> weight, got {weights!r}")
     for k, v in weights.items():
         if k not in allowed:
             raise ConfigError(f"{name}: unknown name {k!r}; allowed: {', '.join(allowed)}")
-        if not isinstance(v, (int, float)) or v < 0:
-            raise ConfigError(f"{name}: weight of {k!r} must be a non-negative number, got {v!r}")
-    if sum(weights.values()) <= 0:
-        raise ConfigError(f"{name}: weights sum to zero")
+        if not _finite(v) or v < 0:
+            raise ConfigError(f"{name}: weight of {k!r} must be a finite number >= 0, got {v!r}")
+    total = sum(weights.values())
+    if not 0 < total < math.inf:
+        raise ConfigError(f"{name}: weights must have a positive, finite sum, got {total}")
 
 
 _MODERATE = {"hair": 0.35, "ruler": 0.2, "ink": 0.08, "dark_corner": 0.3, "gel_bubble": 0.1, "glare": 0.1, "blur": 0.1, "colour_cast": 0.1}
@@ -165,10 +187,12 @@ def get_preset(preset: str | Preset = "balanced", **overrides: Any) -> Preset:
         if key.endswith("_rate") and key[: -len("_rate")] in ARTIFACTS:
             rates[key[: -len("_rate")]] = value
         elif key in fields:
-            changes[key] = tuple(value) if key in ("lesions_per_patient", "split_fractions") else value
+            listed = key in ("lesions_per_patient", "split_fractions") and isinstance(value, Iterable) and not isinstance(value, str)
+            changes[key] = tuple(value) if listed else value  # anything else is left for validate() to refuse
         else:
             shortcuts = ", ".join(f"{a}_rate" for a in ARTIFACTS)
             raise ConfigError(f"unknown generator option {key!r}; options: {', '.join(sorted(fields))}, {shortcuts}")
     if "artifact_rates" in changes:
+        _mapping(f"{base.name}: artifact_rates", changes["artifact_rates"], "artifact -> rate")
         rates = {**rates, **changes.pop("artifact_rates")}
     return dataclasses.replace(base, artifact_rates=rates, **changes).validate()

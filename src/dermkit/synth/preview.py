@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import check_count
 from dermkit.errors import ConfigError
 from dermkit.io import read_image, write_image
 
@@ -29,7 +30,7 @@ def contact_sheet(cases: pd.DataFrame, path: str | os.PathLike[str], n: int = 24
         raise ConfigError(f"contact sheet needs n >= 1, columns >= 1 and thumb >= 32; got n={n}, columns={columns}, thumb={thumb}")
     if len(cases) == 0:
         raise ConfigError("contact sheet: the case table is empty")
-    pick = cases.sample(n=min(n, len(cases)), random_state=seed).sort_values(["diagnosis", "case_id"])
+    pick = cases.sample(n=min(n, len(cases)), random_state=check_count("seed", seed, 0)).sort_values(["diagnosis", "case_id"])
     caption_h = 34
     tiles = []
     for _, row in pick.iterrows():

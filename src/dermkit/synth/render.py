@@ -17,12 +17,15 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
+import numbers
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
+from dermkit.checks import as_names, check_count
 from dermkit.errors import ConfigError
 from dermkit.synth._noise import stream
 from dermkit.synth.artifacts import ARTIFACTS
@@ -30,6 +33,11 @@ from dermkit.synth.lesion import DIAGNOSIS_PATTERNS, render_lesion
 from dermkit.synth.skin import ITA_LIMITS, linear_to_srgb8, render_skin
 
 MIN_SIZE = 32
+
+
+def _option_names(artifact: str) -> list[str]:
+    """The keyword options of an artifact's renderer (its parameters after the image and the generator)."""
+    return list(inspect.signature(ARTIFACTS[artifact]).parameters)[2:]
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class CaseParams:
     """Strength of the skin's mottling, furrows and pores (0: flat skin; 1: typical; 3: blotchy, weathered)."""
     radius: float = 0.22
     centre: tuple[float, float] = (0.5, 0.5)
+    """Lesion centre (x, y), each a fraction of the image size in [0, 1]."""
     asymmetry: float = 0.2
     border_irregularity: float = 0.2
     elongation: float = 0.15
@@ -54,7 +63,9 @@ class CaseParams:
     border_fade: float | None = None
     """Width over which pigment fades in inside the outline, in units of the radius (``None``: the diagnosis's default)."""
     artifacts: tuple[str, ...] = ()
+    """Artifact names (a single name may be given as a string)."""
     artifact_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Artifact name -> keyword options of its renderer (e.g. ``{"hair": {"count": 5}}``)."""
 
     def __post_init__(self) -> None:
         if self.diagnosis not in DIAGNOSIS_PATTERNS:
@@ -73,9 +84,22 @@ class CaseParams:
             raise ConfigError(f"border_fade must be in [0, 1] (units of the lesion radius), got {self.border_fade}")
         if not 0.0 < self.radius <= 0.6:
             raise ConfigError(f"lesion radius must be in (0, 0.6] of the image size, got {self.radius}")
+        c = self.centre
+        if not (isinstance(c, (tuple, list)) and len(c) == 2 and all(isinstance(v, numbers.Real) and 0.0 <= v <= 1.0 for v in c)):
+            raise ConfigError(f"centre must be (x, y), fractions of the image size in [0, 1], got {c!r}")
+        object.__setattr__(self, "centre", tuple(c))
+        object.__setattr__(self, "artifacts", tuple(as_names(self.artifacts)))  # a string is one name
         unknown = [a for a in self.artifacts if a not in ARTIFACTS]
         if unknown:
             raise ConfigError(f"unknown artifact(s) {', '.join(unknown)}; known: {', '.join(ARTIFACTS)}")
+        if not (isinstance(self.artifact_options, Mapping) and all(isinstance(o, Mapping) for o in self.artifact_options.values())):
+            raise ConfigError(f"artifact_options must map artifact names to options, e.g. {{'hair': {{'count': 5}}}}; got {self.artifact_options!r}")
+        for name, options in self.artifact_options.items():
+            if name not in ARTIFACTS:
+                raise ConfigError(f"unknown artifact {name!r} in artifact_options; known: {', '.join(ARTIFACTS)}")
+            bad = [k for k in options if k not in _option_names(name)]
+            if bad:
+                raise ConfigError(f"unknown {name} option(s) {', '.join(map(repr, bad))}; known: {', '.join(_option_names(name))}")
 
     def to_json(self) -> str:
         """The parameters as a JSON string (stored in the case table's ``synth_params`` column)."""
@@ -115,6 +139,7 @@ def render_case(params: CaseParams, seed: int) -> RenderedCase:
         >>> out.image.dtype, out.image.shape, bool(out.mask.any())
         (dtype('uint8'), (64, 64, 3), True)
     """
+    seed = check_count("seed", seed, 0)
     size = int(params.size)
     skin = render_skin(size, params.ita, stream(seed, "skin"), haemoglobin=params.haemoglobin, texture=params.skin_texture)
     lesion = render_lesion(
