@@ -65,7 +65,12 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
         old = staging.with_name(staging.name + ".old")
         if target.exists():
             os.replace(target, old)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except BaseException:  # put the earlier folder back rather than leave none
+            if old.exists():
+                os.replace(old, target)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dermkit.errors import DataError
+from dermkit.errors import ConfigError, DataError
 from dermkit.evaluate.counterfactual import skin_tone_flip_rate, tone_targets
 from dermkit.imaging.ita import ita_category
 from dermkit.imaging.skin_tone import measure_ita
@@ -73,6 +73,8 @@ def test_bad_predict_fn_and_lengths():
         skin_tone_flip_rate(lambda ims: np.zeros(len(ims)), [img], [mask], progress=False)
     with pytest.raises(DataError, match="1 images but 2 masks"):
         skin_tone_flip_rate(lambda ims: np.zeros((len(ims), 2)), [img], [mask, mask], progress=False)
+    with pytest.raises(ConfigError, match="batch_size must be a whole number >= 1, got 2.5"):
+        skin_tone_flip_rate(lambda ims: np.zeros((len(ims), 2)), [img], [mask], batch_size=2.5, progress=False)
 
 
 def test_float_images_are_converted_once_so_the_same_tone_never_flips():

@@ -128,6 +128,9 @@ def test_group_columns():
 
 def test_age_bins_edges():
     assert age_bins(pd.Series([29.9, 30, 59, 60, 75])).tolist() == ["<30", "30-44", "45-59", "60-74", "75+"]
+    for edges in ((60, 30), (30, 30), ()):  # unsorted edges were a bare pandas ValueError
+        with pytest.raises(ConfigError, match="age bin edges must be increasing numbers"):
+            age_bins(pd.Series([40]), edges)
 
 
 def test_predicted_labels_of_another_length_are_refused(three_groups):

@@ -123,6 +123,8 @@ def test_mean_ci_matches_the_normal_approximation():
     assert mean_ci(scores, seed=3) == mean_ci(scores, seed=3) != mean_ci(scores, seed=4)
     narrow = mean_ci(scores, confidence=0.5)
     assert lo < narrow[0] < 0.3 < narrow[1] < hi
+    with pytest.raises(ConfigError, match="n_resamples must be a whole number >= 1, got 100.5"):
+        mean_ci(scores, n_resamples=100.5)  # a bare scipy error
 
 
 def test_mean_ci_of_paired_differences():

@@ -88,3 +88,28 @@ def test_generating_again_into_a_folder_replaces_the_earlier_set_whole(tmp_path)
     with pytest.raises(DataError, match="already holds images that dermkit synth did not write"):
         generate("balanced", n=2, size=64, out_dir=tmp_path / "mine", workers=1, progress=False)
     assert (tmp_path / "mine" / "images" / "holiday.jpg").read_bytes() == b"a user's photo"
+
+
+def test_a_run_stopped_while_swapping_in_its_folders_leaves_no_table_naming_the_wrong_images(tmp_path, monkeypatch):
+    import os
+
+    import dermkit.io
+
+    generate("balanced", n=4, size=64, seed=0, out_dir=tmp_path / "s", workers=1, progress=False)
+    old_images = {p.name: p.read_bytes() for p in (tmp_path / "s" / "images").iterdir()}
+    real_replace = os.replace
+
+    def fail_on_images(src, dst):
+        if os.path.basename(dst) == "images" and src.name.endswith(".tmp"):  # the staged images/, swapped in after masks/
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(dermkit.io.os, "replace", fail_on_images)
+    with pytest.raises(KeyboardInterrupt):
+        generate("balanced", n=2, size=64, seed=5, out_dir=tmp_path / "s", workers=1, progress=False)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in (tmp_path / "s" / "images").iterdir()} == old_images  # put back, not left missing
+    assert not (tmp_path / "s" / "cases.parquet").exists()  # the old table would name masks replaced by the new set's
+    assert not list((tmp_path / "s").glob(".*.tmp*"))  # no staging folder left
+    cases = generate("balanced", n=2, size=64, seed=5, out_dir=tmp_path / "s", workers=1, progress=False)  # a rerun mends it
+    assert len(load_cases(tmp_path / "s" / "cases.parquet")) == len(cases) == 2

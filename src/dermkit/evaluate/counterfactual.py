@@ -25,7 +25,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from dermkit.checks import as_names
+from dermkit.checks import as_names, check_count
 from dermkit.errors import ConfigError, DataError
 from dermkit.io import ImagesLike, as_rgb_images
 
@@ -83,8 +83,7 @@ def skin_tone_flip_rate(
     targets = dict(tone_targets() if target_itas is None else target_itas)
     if not targets:
         raise ConfigError("skin_tone_flip_rate: no target ITAs given")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+    check_count("batch_size", batch_size, 1)
     imgs = list(as_rgb_images(images))
     mks = [None] * len(imgs) if masks is None else list(masks)
     ids = [str(i) for i in range(len(imgs))] if case_ids is None else [str(c) for c in as_names(case_ids)]

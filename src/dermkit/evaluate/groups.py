@@ -69,6 +69,8 @@ def age_bins(age: pd.Series, edges: Sequence[float] = (30, 45, 60, 75)) -> pd.Se
         ['<30', '30-44', '75+', <NA>]
     """
     e = list(edges)
+    if not e or any(b <= a for a, b in zip(e, e[1:])):
+        raise ConfigError(f"age bin edges must be increasing numbers, got {e}")
     labels = [f"<{e[0]:g}"] + [f"{a:g}-{b - 1:g}" for a, b in zip(e[:-1], e[1:])] + [f"{e[-1]:g}+"]
     binned = pd.cut(pd.to_numeric(age, errors="coerce"), [-np.inf, *e, np.inf], right=False, labels=labels)
     return binned.astype("string")

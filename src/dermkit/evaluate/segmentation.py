@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from dermkit.checks import as_names
+from dermkit.checks import as_names, check_count
 from dermkit.errors import ConfigError, DataError
 
 ISIC2018_JACCARD_THRESHOLD = 0.65
@@ -258,8 +258,7 @@ def mean_ci(scores: Sequence[float], confidence: float = 0.95, n_resamples: int 
 
     if not 0.0 < confidence < 1.0:
         raise ConfigError(f"mean_ci: confidence must be in (0, 1), got {confidence}")
-    if n_resamples < 1:
-        raise ConfigError(f"mean_ci: n_resamples must be >= 1, got {n_resamples}")
+    check_count("mean_ci: n_resamples", n_resamples, 1)
     values = np.asarray(scores, dtype=float)
     if values.ndim != 1 or not np.isfinite(values).all():
         raise DataError(f"mean_ci: scores must be a 1-D sequence of finite numbers, got shape {values.shape}")

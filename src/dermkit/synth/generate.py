@@ -7,7 +7,8 @@ worker processes with a progress bar, and writes ``out_dir/images/<case_id>.png`
 ``images/`` and ``masks/`` are staged and swapped in whole (:func:`dermkit.io.atomic_folder`):
 generating again into a folder replaces an earlier set's images and masks entirely (files the
 new table does not name are gone too), and a run interrupted while rendering leaves the earlier
-set as it was. A folder holding images, masks or a case table that ``generate`` did not write
+set as it was. The earlier case table is removed just before the swap and the new one written
+after it, so a run stopped in between leaves no table rather than one naming the wrong images. A folder holding images, masks or a case table that ``generate`` did not write
 (no ``synth_config.json``) is refused.
 
 Example:
@@ -104,6 +105,7 @@ def generate(
     with atomic_folder(out / "images") as image_dir, atomic_folder(out / "masks") as mask_dir:  # an earlier set's files are replaced whole
         jobs = [(c, p, int(s), str(image_dir), str(mask_dir)) for c, p, s in zip(plan["case_id"], plan["synth_params"], plan["render_seed"])]
         rendered = pd.DataFrame(_run(jobs, min(workers, len(jobs)), progress), index=plan.index)
+        (out / "cases.parquet").unlink(missing_ok=True)  # from here to the new table's writing, no table: never the old one over new images
     table = plan.assign(
         image_path=[f"images/{c}.png" for c in plan["case_id"]],
         mask_path=[f"masks/{c}.png" for c in plan["case_id"]],
