@@ -22,6 +22,7 @@ def test_validate_fills_malignant_and_coerces(tiny_cases):
         (lambda d: d.assign(case_id=["c0"] * 12), "duplicated case_id 'c0'"),
         (lambda d: d.assign(diagnosis=["psoriasis_x"] * 12), "unknown diagnosis 'psoriasis_x' for case 'c0'"),
         (lambda d: d.assign(fitzpatrick=[7] * 12), "fitzpatrick must be 1-6"),
+        (lambda d: d.assign(fitzpatrick=[3] * 11 + [3.4]), r"column 'fitzpatrick' cannot be read as Int64: 3.4 in row 11 is not a whole number"),  # was rounded to 3
         (lambda d: d.assign(split=["training"] * 12), "unknown split 'training'"),
         (lambda d: d.assign(age=["old"] * 12), "column 'age' cannot be read"),
     ],

@@ -115,7 +115,11 @@ def _coerce(series: pd.Series, col: Column, source: str) -> pd.Series:
         if col.dtype == "boolean":
             return series.map(_to_bool).astype("boolean")
         if col.dtype == "Int64":
-            return pd.to_numeric(series, errors="raise").astype("Float64").round().astype("Int64")
+            values = pd.to_numeric(series, errors="raise").astype("Float64")
+            fractional = values.dropna()[values.dropna() != values.dropna().round()]
+            if len(fractional):
+                raise ValueError(f"{fractional.iloc[0]} in row {fractional.index[0]} is not a whole number")
+            return values.astype("Int64")
         return pd.to_numeric(series, errors="raise").astype(col.dtype)
     except (ValueError, TypeError) as exc:
         raise _fail(source, f"column {col.name!r} cannot be read as {col.dtype}: {exc}") from None

@@ -118,6 +118,16 @@ def test_bad_inputs_have_clear_errors(skin_image):
     assert np.isfinite(measure_ita(rgb, lesion * 127.5).ita)  # 0/255 as floats: a binary mask
 
 
+def test_an_image_file_is_read(skin_image, tmp_path):
+    from dermkit.io import write_image
+
+    rgb, _, _ = skin_image(20.0, size=64)
+    write_image(tmp_path / "skin.png", rgb)
+    assert measure_ita(str(tmp_path / "skin.png")) == measure_ita(rgb)  # was "unsupported image dtype <U..."
+    with pytest.raises(DataError, match="image file not found"):
+        measure_ita(tmp_path / "none.png")
+
+
 def test_tiny_image_gives_a_result():
     img = np.full((8, 8, 3), (200, 160, 130), np.uint8)
     est = measure_ita(img)

@@ -7,14 +7,18 @@ through :func:`dermkit.io.to_rgb_uint8`; masks must match the image's size, and 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from dermkit.errors import DataError
-from dermkit.io import refuse_label_map, to_rgb_uint8
+from dermkit.io import read_image, refuse_label_map, to_rgb_uint8
 
 
 def check_image(image: np.ndarray, name: str = "image", min_side: int = 1) -> np.ndarray:
     """Return ``image`` as contiguous RGB uint8 ``(H, W, 3)``; raise :class:`DataError` if it cannot be one.
+
+    ``image`` is an array of any layout :func:`dermkit.io.to_rgb_uint8` reads, or an image file's path.
 
     Example:
         >>> check_image(np.zeros((4, 5), dtype=np.uint16)).shape
@@ -22,7 +26,7 @@ def check_image(image: np.ndarray, name: str = "image", min_side: int = 1) -> np
     """
     if image is None:
         raise DataError(f"{name}: expected an image array, got None")
-    rgb = to_rgb_uint8(np.asarray(image), source=name)
+    rgb = read_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb_uint8(np.asarray(image), source=name)
     h, w = rgb.shape[:2]
     if min(h, w) < min_side:
         raise DataError(f"{name} is {w}x{h} pixels; this needs at least {min_side}x{min_side}")

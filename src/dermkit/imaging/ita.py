@@ -15,7 +15,12 @@ Example:
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
+
+from dermkit.errors import ConfigError, DataError
 
 # (lower bound, category): ITA > bound falls in the category (Chardon et al. 1991, Del Bino 2013).
 ITA_CATEGORIES: tuple[tuple[float, str], ...] = (
@@ -42,10 +47,17 @@ def ita_from_lab(L: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | f
     return float(out) if np.ndim(out) == 0 else out
 
 
+def _check_ita(ita: float) -> float:
+    """``ita`` as a float; :class:`DataError` unless it is one finite number (an array is refused:
+    these functions name one angle's category)."""
+    if isinstance(ita, bool) or not isinstance(ita, numbers.Real) or not math.isfinite(ita):
+        raise DataError(f"ITA must be one finite number of degrees, got {ita!r}")
+    return float(ita)
+
+
 def ita_category(ita: float) -> str:
     """The ITA category name of an angle in degrees (``very_light`` ... ``dark``)."""
-    if not np.isfinite(ita):
-        raise ValueError(f"ITA must be finite, got {ita}")
+    ita = _check_ita(ita)
     for bound, name in ITA_CATEGORIES:
         if ita > bound:
             return name
@@ -55,9 +67,8 @@ def ita_category(ita: float) -> str:
 def ita_to_fitzpatrick(ita: float, scheme: str = "kinyanjui") -> int:
     """Estimated Fitzpatrick type (1-6) from ITA with a documented scheme (default Kinyanjui et al.)."""
     if scheme not in FITZPATRICK_SCHEMES:
-        raise ValueError(f"unknown Fitzpatrick scheme {scheme!r}; known: {', '.join(FITZPATRICK_SCHEMES)}")
-    if not np.isfinite(ita):
-        raise ValueError(f"ITA must be finite, got {ita}")
+        raise ConfigError(f"unknown Fitzpatrick scheme {scheme!r}; known: {', '.join(FITZPATRICK_SCHEMES)}")
+    ita = _check_ita(ita)
     for bound, ftype in FITZPATRICK_SCHEMES[scheme]:
         if ita > bound:
             return ftype
