@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError
 
 # dermkit name -> smp architecture name
@@ -57,8 +58,7 @@ def create_segmenter(
         raise ConfigError(f"unknown segmentation architecture {arch!r}; known: {', '.join(ARCHITECTURES)}")
     if pretrained is True:
         raise ConfigError("pretrained=True would download weights; pass False or a local weights file / run folder")
-    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
-        raise ConfigError(f"in_channels must be a whole number >= 1, got {in_channels!r}")
+    check_count("in_channels", in_channels, 1)
     try:
         model = smp.create_model(ARCHITECTURES[name], encoder_name=encoder, encoder_weights=None, in_channels=in_channels, classes=1)
     except (KeyError, ValueError, TypeError, RuntimeError) as exc:
