@@ -61,6 +61,14 @@ def test_load_errors(tmp_path):
         load_cases(bad)
 
 
+def test_ids_are_trimmed_so_one_lesion_stays_one_group(tiny_cases):
+    spaced = tiny_cases.assign(lesion_id=["L1", "L1 ", " L1", "L2"] * 3, case_id=[f" {c}" for c in tiny_cases["case_id"]])
+    out = validate_cases(spaced)
+    assert set(out["lesion_id"]) == {"L1", "L2"} and out["case_id"].iloc[0] == "c0"  # a trailing space made another group
+    with pytest.raises(DataError, match="empty case_id in row 0"):
+        validate_cases(tiny_cases.assign(case_id=["  "] + list(tiny_cases["case_id"].iloc[1:])))
+
+
 def test_summarize_by_one_column_name(tiny_cases):
     assert summarize(tiny_cases, by="diagnosis") == summarize(tiny_cases, by=["diagnosis"]) != {}  # was {}: letters
 

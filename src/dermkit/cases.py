@@ -86,6 +86,9 @@ def validate_cases(df: pd.DataFrame, source: str = "case table") -> pd.DataFrame
     for col in COLUMNS:
         if col.name in out.columns:
             out[col.name] = _coerce(out[col.name], col, source)
+    for col in ("case_id", "patient_id", "lesion_id"):  # "HAM_0000118 " and "HAM_0000118" are one lesion
+        if col in out.columns:
+            out[col] = out[col].str.strip().replace("", pd.NA)
     if out["case_id"].isna().any() or (out["case_id"].str.len() == 0).any():
         raise _fail(source, f"empty case_id in row {int(np.flatnonzero(out['case_id'].isna() | (out['case_id'].fillna('') == ''))[0])}")
     dup = out["case_id"][out["case_id"].duplicated()]

@@ -19,6 +19,20 @@ def test_class_folders_with_splits_and_label_source(tmp_path):
     assert c.loc["train/mel/a", "source_label"] == "mel"
 
 
+def test_a_table_saved_in_another_folder_still_finds_its_images(tmp_path, monkeypatch):
+    from dermkit.cli import app
+    from dermkit.datasets.torch_dataset import CaseDataset
+    from typer.testing import CliRunner
+
+    for rel in ("data/melanoma/a.jpg", "data/nevus/b.jpg"):
+        _img(tmp_path / rel)
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["datasets", "import", "folder", "data", "-o", "tables/cases.parquet"])  # a relative root
+    assert res.exit_code == 0, res.output
+    dataset = CaseDataset("tables/cases.parquet")  # image paths were relative to the working folder: tables/data/... not found
+    assert tuple(dataset[0]["image"].shape) == (3, 6, 6)
+
+
 def test_canonical_folder_names(tmp_path):
     _img(tmp_path / "Melanoma" / "a.jpg")
     _img(tmp_path / "benign-other" / "b.jpg")

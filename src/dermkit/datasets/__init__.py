@@ -55,13 +55,15 @@ def describe_format(name: str) -> str:
 def import_dataset(fmt: str, root: str | os.PathLike[str], **options: Any) -> pd.DataFrame:
     """Import the data set at ``root`` in format ``fmt`` as a validated case table.
 
-    Options the adapter does not take raise :class:`ConfigError` naming them.
+    Image and mask paths in the table are absolute (``root`` is resolved first), so the table
+    can be saved anywhere and still finds its images. Options the adapter does not take raise
+    :class:`ConfigError` naming them.
     """
     _load_all()
     if fmt not in _ADAPTERS:
         raise ConfigError(f"unknown dataset format {fmt!r}; known: {', '.join(sorted(_ADAPTERS))}")
     fn = _ADAPTERS[fmt]
-    root = Path(root)
+    root = Path(root).resolve()  # paths built from a relative root would be relative to the working folder, not the table
     if not root.exists():
         raise DataError(f"{fmt}: path not found: {root}")
     accepted = set(inspect.signature(fn).parameters) - {"root"}

@@ -65,7 +65,7 @@ def import_medmnist(root: Path, flag: str | None = None, images_out: Path | None
             if len(bad):
                 raise DataError(f"{root}: {split}_labels value {int(bad[0])} is outside 0-{len(classes) - 1} for {flag}")
             arrays[split] = (images, labels.astype(int))
-    out = Path(images_out)
+    out = Path(images_out).resolve()  # absolute paths in the table, wherever it is saved
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     total = sum(len(lab) for _, lab in arrays.values())
