@@ -232,3 +232,25 @@ def test_paired_differences_hand_computed_and_bad_pairs():
         paired_differences(base, pd.concat([other, other.iloc[:1]]))
     with pytest.raises(DataError, match="baseline scores have no thresholded_jaccard"):
         paired_differences(base.drop(columns="thresholded_jaccard"), other)
+
+
+def test_ctrl_c_during_segmenter_training_can_be_resumed(ellipse_cases, tmp_path, monkeypatch):
+    import signal
+
+    import lightning.pytorch as pl
+
+    class Interrupt(pl.Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            if trainer.current_epoch == 1:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(signal, "signal", lambda *a: None)  # Lightning ignores further Ctrl-C; keep the test process's handler
+    original = pl.Trainer.__init__
+    monkeypatch.setattr(pl.Trainer, "__init__", lambda self, *a, callbacks=(), **kw: original(self, *a, callbacks=[*callbacks, Interrupt()], **kw))
+    kw = dict(image_size=64, batch_size=6, epochs=3, progress=False)
+    with pytest.raises(KeyboardInterrupt):  # was SystemExit(1), and no checkpoint
+        train_segmenter(ellipse_cases, tmp_path / "run", **kw)
+    monkeypatch.undo()
+    assert (tmp_path / "run" / "lightning" / "last.ckpt").is_file()
+    run = train_segmenter(ellipse_cases, tmp_path / "run", **kw, resume=True)
+    assert json.loads((run / "config.json").read_text())["training"]["steps_done"] == 9  # 3 steps per epoch: epoch 0 was not redone

@@ -121,6 +121,9 @@ def test_ctrl_c_leaves_the_last_good_model(lesion_cases, tmp_path, monkeypatch, 
     model = load_classifier(run)  # epoch 0's export is whole
     assert model.run_config["best"]["epoch"] == 0
     assert len(pd.read_csv(run / "history.csv")) == 1
+    monkeypatch.undo()
+    fit(lesion_cases, {**fast, "epochs": 3}, run, resume=True)  # last.ckpt was written only when training ended: nothing to resume
+    assert list(pd.read_csv(run / "history.csv")["epoch"]) == [0, 1, 2]
 
 
 def test_one_class_is_a_clear_error(lesion_cases, tmp_path, fast):
@@ -157,10 +160,31 @@ def test_bad_options_are_named(lesion_cases, tmp_path, fast):
     with pytest.raises(ConfigError, match="choose one"):
         fit(lesion_cases, fast, tmp_path / "run", resume=True, overwrite=True)
     for field, value in (("epochs", 1.7), ("epochs", True), ("image_size", "64")):  # YAML gives such values; they used to train on
-        with pytest.raises(ConfigError, match=f"{field} must be a whole number, got {value!r}"):
+        with pytest.raises(ConfigError, match=f"{field} must be a whole number >= 1, got {value!r}"):
             TrainConfig(**{field: value})
-    with pytest.raises(ConfigError, match="seed must be at least 0, got -1"):  # was numpy's ValueError mid-run
+    with pytest.raises(ConfigError, match="seed must be a whole number >= 0, got -1"):  # was numpy's ValueError mid-run
         TrainConfig(seed=-1)
+    for options, message in (
+        ({"seed": 5_000_000_000}, "seed must be at most 4294967295"),  # a bare ValueError from seed_everything
+        ({"lr": float("inf")}, "lr must be a finite number, got inf"),  # trained and exported a NaN model
+        ({"weight_decay": float("nan")}, "weight_decay must be a finite number"),
+        ({"lr": True}, "lr must be a finite number, got True"),
+        ({"class_weights": {"bcc": 2}}, r"class_weights must be true or false, got \{'bcc': 2\}"),  # switched inverse-frequency weights on
+        ({"channels_last": [True]}, "channels_last must be true or false"),
+        ({"num_workers": 1.5}, "num_workers must be a whole number >= 0, got 1.5"),
+        ({"early_stopping": True}, "early_stopping must be a whole number >= 0"),
+        ({"model": 5}, "model must be a name, got 5"),
+        ({"max_minutes": -1}, "max_minutes must be a positive number of minutes"),
+        ({"mixup": 0.2, "batch_size": 5}, "batch_size must be even, got 5"),  # timm's bare AssertionError at the first step
+        ({"circle_ita_range": [60, -50]}, "circle_ita_range must be \\(low, high\\) degrees"),
+        ({"circle_ita_range": [10]}, "circle_ita_range must be"),
+        ({"adversarial_targets": ["artifact:"]}, "adversarial target must be 'skin_tone' or 'artifact:<name>'"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            TrainConfig.from_dict(options)
+    assert TrainConfig(adversarial_targets="skin_tone").adversarial_targets == ("skin_tone",)  # one name, not its letters
+    assert TrainConfig.from_dict({"pretrained": "runs/base"}).pretrained == "runs/base"  # --pretrained PATH was refused as not a bool
+    assert TrainConfig.from_dict({"pretrained": "false"}).pretrained is False
     (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ConfigError, match="binary.yaml is not a text \\(UTF-8\\) YAML file"):
         TrainConfig.from_yaml(tmp_path / "binary.yaml")

@@ -40,7 +40,7 @@ from dermkit.io import check_mask_sizes, check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
-from dermkit.train.fit import check_run_folder, create_trainer, last_checkpoint, quiet_lightning
+from dermkit.train.fit import check_run_folder, create_trainer, fit_interruptibly, last_checkpoint, quiet_lightning
 
 
 def train_segmenter(
@@ -178,7 +178,7 @@ def train_segmenter(
     )
     with quiet_lightning():
         started = time.monotonic()
-        trainer.fit(module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
+        fit_interruptibly(trainer, module, train_dl, val_dl, ckpt_path=str(last) if resume else None)
     config = segmenter_config(
         arch, encoder,
         input_size=image_size,

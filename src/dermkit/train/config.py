@@ -13,12 +13,15 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from dermkit.checks import as_names, check_count
 from dermkit.datasets.transforms import check_augment
 from dermkit.errors import ConfigError
 
@@ -62,6 +65,9 @@ def check_ema(decay: float) -> None:
     if not 0 <= decay < 1:
         raise ConfigError(f"ema is a decay in [0, 1) (0 = off), got {decay}")
 
+
+MAX_SEED = 2**32 - 1
+"""The largest seed Lightning's ``seed_everything`` (numpy's legacy generator) takes."""
 
 MONITORS = {"val_bal_acc": "max", "val_auc": "max", "val_acc": "max", "val_loss": "min"}
 
@@ -142,27 +148,45 @@ class TrainConfig:
         for name, allowed in (("loss", LOSSES), ("sampler", SAMPLERS), ("debias", DEBIAS_METHODS), ("optimizer", OPTIMIZERS), ("scheduler", SCHEDULERS), ("monitor", tuple(MONITORS)), ("precision", PRECISIONS)):
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
-        for name in ("epochs", "batch_size", "image_size", "num_nodes", "seed"):
+        for name in ("model", "group_column"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} must be a name, got {getattr(self, name)!r}")
+        for name in ("small_input_stem", "metadata", "class_weights", "channels_last", "compile", "progress"):
+            if not isinstance(getattr(self, name), bool):  # a dict of per-class weights used to switch class_weights on
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if not isinstance(self.pretrained, (str, os.PathLike)) and self.pretrained is not False:
+            raise ConfigError(f"pretrained must be false or the path of local weights / a run folder, got {self.pretrained!r}")
+        for name, minimum in (("epochs", 1), ("batch_size", 1), ("image_size", 1), ("num_nodes", 1), ("seed", 0), ("early_stopping", 0), ("num_workers", 0)):
+            check_count(name, getattr(self, name), minimum)  # YAML's 1.7 or true would train on silently
+        if self.seed > MAX_SEED:
+            raise ConfigError(f"seed must be at most {MAX_SEED} (numpy's limit), got {self.seed}")
+        for name in ("lr", "debias_weight", "dro_eta", "weight_decay", "drop_rate", "label_smoothing", "mixup", "cutmix", "warmup_epochs", "focal_gamma", "ema"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):  # YAML's 1.7 or true would train on silently
-                raise ConfigError(f"{name} must be a whole number, got {value!r}")
-            if value < (0 if name == "seed" else 1):
-                raise ConfigError(f"{name} must be at least {0 if name == 'seed' else 1}, got {value}")
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):  # NaN or inf trained a NaN model
+                raise ConfigError(f"{name} must be a finite number, got {value!r}")
         for name in ("lr", "debias_weight", "dro_eta"):
-            if not float(getattr(self, name)) > 0:
+            if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("weight_decay", "drop_rate", "label_smoothing", "mixup", "cutmix", "warmup_epochs", "early_stopping", "num_workers", "focal_gamma"):
-            if float(getattr(self, name)) < 0:
+        for name in ("weight_decay", "drop_rate", "label_smoothing", "mixup", "cutmix", "warmup_epochs", "focal_gamma"):
+            if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be non-negative, got {getattr(self, name)}")
         check_ema(self.ema)
         if self.label_smoothing >= 1 or self.drop_rate >= 1:
             raise ConfigError("label_smoothing and drop_rate must be below 1")
-        for target in self.adversarial_targets:
-            if target != "skin_tone" and not target.startswith("artifact:"):
+        if self.max_minutes is not None and not (isinstance(self.max_minutes, numbers.Real) and math.isfinite(self.max_minutes) and self.max_minutes > 0):
+            raise ConfigError(f"max_minutes must be a positive number of minutes (or unset), got {self.max_minutes!r}")
+        if (self.mixup > 0 or self.cutmix > 0) and self.batch_size % 2:
+            raise ConfigError(f"mixup and cutmix pair the images of a batch: batch_size must be even, got {self.batch_size}")
+        targets = as_names(self.adversarial_targets)
+        for target in targets:
+            if target != "skin_tone" and not (target.startswith("artifact:") and len(target) > len("artifact:")):
                 raise ConfigError(f"adversarial target must be 'skin_tone' or 'artifact:<name>' (e.g. artifact:ruler), got {target!r}")
+        ita = self.circle_ita_range
+        if not (isinstance(ita, (list, tuple)) and len(ita) == 2 and all(isinstance(v, numbers.Real) and -90 <= v <= 90 for v in ita) and ita[0] < ita[1]):
+            raise ConfigError(f"circle_ita_range must be (low, high) degrees with -90 <= low < high <= 90, got {ita!r}")
+        object.__setattr__(self, "adversarial_targets", tuple(targets))
         object.__setattr__(self, "mean", tuple(float(v) for v in self.mean))
         object.__setattr__(self, "std", tuple(float(v) for v in self.std))
-        object.__setattr__(self, "adversarial_targets", tuple(self.adversarial_targets))
         object.__setattr__(self, "circle_ita_range", tuple(float(v) for v in self.circle_ita_range))
         object.__setattr__(self, "augment", check_augment(self.augment))
         object.__setattr__(self, "timm_kwargs", dict(self.timm_kwargs))
@@ -233,6 +257,8 @@ _DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.def
 def _coerce(name: str, value: Any) -> Any:
     """Convert text (from YAML or the command line) to the type of the field's default."""
     default = _DEFAULTS.get(name)
+    if name == "pretrained" and isinstance(value, str):  # false, or a path (the default False is no guide to the type)
+        return False if value.strip().lower() in {"false", "no", "0", ""} else value
     if not isinstance(value, str) or isinstance(default, str) or default is None:
         return value
     try:

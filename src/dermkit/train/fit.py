@@ -120,13 +120,34 @@ def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> No
 def last_checkpoint(folder: Path) -> "pl.callbacks.ModelCheckpoint":
     """The callback that keeps ``folder/last.ckpt``, the full training state ``resume`` continues from.
 
-    It overwrites ``last.ckpt`` each time; Lightning's default would write ``last-v1.ckpt``,
-    ``last-v2.ckpt``, ... beside an existing one, so a second resume went back to the first
-    checkpoint and trained its epochs again.
+    It writes ``last.ckpt`` at the end of every epoch and when training ends (Lightning 2.6 writes
+    "last" only beside a top-k checkpoint, so with none it wrote it at the very end: a run stopped
+    by Ctrl-C or a crash left nothing to resume). It overwrites ``last.ckpt`` each time; Lightning's
+    default would write ``last-v1.ckpt``, ... beside an existing one, so a second resume went back
+    to the first checkpoint and trained its epochs again.
     """
     import lightning.pytorch as pl
 
-    return pl.callbacks.ModelCheckpoint(dirpath=str(folder), save_last=True, save_top_k=0, enable_version_counter=False)
+    class EveryEpochLast(pl.callbacks.ModelCheckpoint):
+        def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+            super().on_train_epoch_end(trainer, pl_module)
+            if not trainer.sanity_checking:
+                trainer.save_checkpoint(str(Path(self.dirpath) / f"{self.CHECKPOINT_NAME_LAST}{self.FILE_EXTENSION}"))
+
+    return EveryEpochLast(dirpath=str(folder), save_last=True, save_top_k=0, enable_version_counter=False)
+
+
+def fit_interruptibly(trainer: "pl.Trainer", *args: Any, **kwargs: Any) -> None:
+    """``trainer.fit(*args, **kwargs)``, raising :class:`KeyboardInterrupt` after Ctrl-C: Lightning
+    handles it by exiting the process (``SystemExit``), once the files written so far are whole."""
+    try:
+        trainer.fit(*args, **kwargs)
+    except SystemExit:
+        if trainer.interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    if trainer.interrupted:
+        raise KeyboardInterrupt
 
 
 def fit(
@@ -227,14 +248,7 @@ def fit(
             num_sanity_val_steps=0,
             log_every_n_steps=10,
         )
-        try:
-            trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume else None)
-        except SystemExit:  # Lightning exits after handling Ctrl-C; outputs written so far are whole
-            if trainer.interrupted:
-                raise KeyboardInterrupt from None
-            raise
-    if trainer.interrupted:
-        raise KeyboardInterrupt
+        fit_interruptibly(trainer, module, datamodule=datamodule, ckpt_path=str(last) if resume else None)
     if export.best is None:  # stopped (e.g. by max_minutes) before any validation: validate once so the run has a model
         trainer.validate(module, datamodule=datamodule, verbose=False)
     return FitResult(run, cfg.monitor, export.best, export.best_epoch, pd.DataFrame(history.rows))
