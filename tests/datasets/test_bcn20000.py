@@ -25,3 +25,12 @@ def test_unknown_label(tmp_path):
     (tmp_path / "bcn20000_metadata.csv").write_text(HEADER + "BCN_1.jpg,55,torso,XYZ,BCN_1,2012-05-16,male,train\n")
     with pytest.raises(DataError, match="unknown label.*'bcn20000'.*'XYZ'"):
         import_dataset("bcn20000", tmp_path, allow_missing_images=True)
+
+
+def test_published_and_archive_exports_together(tmp_path):
+    (tmp_path / "bcn20000_metadata.csv").write_text(HEADER + "BCN_1.jpg,55,torso,MEL,BCN_1,2012-05-16,male,train\n")
+    (tmp_path / "bcn20000_archive.csv").write_text("bcn_filename,diagnosis_1,diagnosis_3\nBCN_2.jpg,Benign,Nevus\nBCN_3.jpg,Malignant,\n")
+    c = import_dataset("bcn20000", tmp_path, allow_missing_images=True).set_index("case_id")
+    # was: the published file's diagnosis column won, so the archive rows were unlabelled
+    assert c["diagnosis"].to_dict() == {"BCN_2": "nevus", "BCN_3": "malignant_other", "BCN_1": "melanoma"}
+    assert c["source_label"].fillna("-").to_dict() == {"BCN_2": "Nevus", "BCN_3": "-", "BCN_1": "MEL"}

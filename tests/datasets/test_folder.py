@@ -56,3 +56,41 @@ def test_corrupt_image_empty_folder_and_loose_files(tmp_path):
     _img(loose / "a.png")
     with pytest.raises(DataError, match="not in a class folder"):
         import_dataset("folder", loose)
+
+
+def test_symlinked_class_folder_and_link_loop(tmp_path):
+    _img(tmp_path / "data" / "nevus" / "a.jpg")
+    _img(tmp_path / "elsewhere" / "melanoma" / "b.jpg")
+    (tmp_path / "data" / "melanoma").symlink_to(tmp_path / "elsewhere" / "melanoma")  # was: silently dropped
+    (tmp_path / "data" / "nevus" / "loop").symlink_to(tmp_path / "data" / "nevus")
+    c = import_dataset("folder", tmp_path / "data")
+    assert sorted(c["case_id"]) == ["melanoma/b", "nevus/a"]
+
+
+def test_webp_read_other_files_noted_macos_files_ignored(tmp_path):
+    from PIL import Image
+
+    _img(tmp_path / "nevus" / "a.jpg")
+    (tmp_path / "melanoma").mkdir()
+    Image.new("RGB", (6, 6), "red").save(tmp_path / "melanoma" / "b.webp")
+    Image.new("RGB", (6, 6), "red").save(tmp_path / "melanoma" / "c.gif")
+    (tmp_path / "nevus" / "._a.jpg").write_bytes(b"\x00\x05\x16\x07")  # was: "cannot decode image ._a.jpg"
+    (tmp_path / "__MACOSX" / "nevus").mkdir(parents=True)
+    (tmp_path / "__MACOSX" / "nevus" / "._a.jpg").write_bytes(b"\x00\x05\x16\x07")
+    for name in (".DS_Store", "README.txt", "labels.csv"):
+        (tmp_path / name).write_text("x")
+    from dermkit.datasets.folder import SkippedFilesWarning
+
+    with pytest.warns(SkippedFilesWarning, match=r"skipped 1 file\(s\) of a type it does not read \(\.gif\).*c\.gif") as caught:
+        c = import_dataset("folder", tmp_path)
+    assert len(caught) == 1
+    assert sorted(c["case_id"]) == ["melanoma/b", "nevus/a"]  # was: the .webp silently skipped
+
+
+def test_truncated_jpeg_is_reported(tmp_path):
+    rng = np.random.default_rng(0)
+    write_image(tmp_path / "nevus" / "a.jpg", rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    data = (tmp_path / "nevus" / "a.jpg").read_bytes()
+    (tmp_path / "nevus" / "a.jpg").write_bytes(data[: len(data) * 8 // 10])  # Pillow's verify() passed this
+    with pytest.raises(DataError, match=r"cannot decode image.*nevus/a\.jpg"):
+        import_dataset("folder", tmp_path)

@@ -31,3 +31,16 @@ def test_errors_name_the_column_label_and_duplicate(tmp_path):
         import_dataset("csv", p)
     with pytest.raises(ConfigError, match="dx is not one of"):
         import_dataset("csv", p, columns={"dx": "diagnosis"})
+
+
+def test_mapped_column_missing_shadowing_or_used_twice(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("file,dx,diagnosis\na.jpg,mel,melanoma?\n")
+    with pytest.raises(DataError, match=r"c.csv: missing required column\(s\) patient"):  # was: silently ignored
+        import_dataset("csv", p, columns={"image_path": "file", "diagnosis": "dx", "patient_id": "patient"}, allow_missing_images=True)
+    # the CSV's own diagnosis column is replaced by dx (was: a bare pandas ValueError) and kept aside
+    c = import_dataset("csv", p, columns={"image_path": "file", "diagnosis": "dx"}, label_source="ham10000", allow_missing_images=True)
+    assert c.loc[0, "diagnosis"] == "melanoma" and c.loc[0, "diagnosis_original"] == "melanoma?"
+    p.write_text("file,dx\na.jpg,mel\n")  # one column filling two (was: KeyError 'diagnosis')
+    c = import_dataset("csv", p, columns={"image_path": "file", "diagnosis": "dx", "lesion_id": "dx"}, label_source="ham10000", allow_missing_images=True)
+    assert (c.loc[0, "diagnosis"], c.loc[0, "lesion_id"], c.loc[0, "source_label"]) == ("melanoma", "mel", "mel")

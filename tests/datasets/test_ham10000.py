@@ -51,3 +51,15 @@ def test_256_subset_with_masks(shared_data):
     assert cases["mask_path"].notna().sum() == 1007
     counts = cases["diagnosis"].value_counts().to_dict()
     assert counts["df"] == 115 and counts["vasc"] == 142 and max(counts.values()) == 150
+
+
+@pytest.mark.parametrize("folder", ["ham10000_images_part_1", ".", "images/part 1"])
+def test_images_found_anywhere_under_root(tmp_path, folder):
+    (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    (tmp_path / folder / "ISIC_1.jpg").write_bytes(b"x")  # Kaggle's lowercase copy, or no image folder at all
+    (tmp_path / "HAM10000_metadata.csv").write_text("lesion_id,image_id,dx\nHAM_1,ISIC_1,mel\nHAM_2,ISIC_2,nv\n")
+    c = import_dataset("ham10000", tmp_path, allow_missing_images=True)
+    assert c["image_available"].tolist() == [True, False]
+    assert c.loc[0, "image_path"] == str(tmp_path / folder / "ISIC_1.jpg").replace("/./", "/")
+    with pytest.raises(DataError, match=rf"1 of 2 image file\(s\) missing .*ISIC_2\.jpg; no such image anywhere under {tmp_path}\)"):
+        import_dataset("ham10000", tmp_path)

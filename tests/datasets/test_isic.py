@@ -115,3 +115,47 @@ def test_isic_archive_refines_by_benign_malignant(tmp_path):
     assert c["diagnosis"].tolist() == ["malignant_other", "benign_other"]
     assert c.loc[0, "fitzpatrick"] == 5 and c["fitzpatrick"].isna().tolist() == [False, True]
     assert c["modality"].tolist() == ["dermoscopic", "clinical"]
+
+
+GT_2019 = "image,MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK\nISIC_0000000,0.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\nISIC_0000001,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n"
+MD_2019 = "image,age_approx,anatom_site_general,lesion_id,sex\nISIC_0000000,55.0,anterior torso,BCN_1,female\nISIC_0000001,30.0,,BCN_2,male\n"
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda t: "\ufeff" + t,  # a BOM (Excel's "CSV UTF-8")
+    lambda t: t.replace(",", ";"),  # semicolons (Excel in many locales)
+    lambda t: t.replace("image,", "image ,", 1),  # a space after a column name
+], ids=["bom", "semicolons", "header-space"])
+def test_ground_truth_and_metadata_csvs_saved_by_other_tools_are_read(tmp_path, spoil):
+    (tmp_path / "ISIC_2019_Training_GroundTruth.csv").write_text(spoil(GT_2019), encoding="utf-8")
+    (tmp_path / "ISIC_2019_Training_Metadata.csv").write_text(spoil(MD_2019), encoding="utf-8")
+    c = import_dataset("isic", tmp_path, allow_missing_images=True)
+    assert c["diagnosis"].tolist() == ["nevus", "melanoma"]  # was: every case unlabelled
+    assert c["lesion_id"].tolist() == ["BCN_1", "BCN_2"] and c["age"].tolist() == [55.0, 30.0]
+
+
+def test_latin1_csv_and_archive_root(tmp_path):
+    (tmp_path / "ISIC_2019_Training_GroundTruth.csv").write_text(GT_2019)
+    (tmp_path / "notes.csv").write_bytes("patient,comment\n1,lésion pigmentée\n".encode("latin-1"))  # was: UnicodeDecodeError
+    (tmp_path / "ISIC_2019_Training_Metadata.csv").write_bytes(MD_2019.replace("anterior torso", "tórax").encode("cp1252"))
+    c = import_dataset("isic", tmp_path, allow_missing_images=True)
+    assert c["anatom_site"].fillna("-").tolist() == ["tórax", "-"] and c["diagnosis"].tolist() == ["nevus", "melanoma"]
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "isic.zip", "w") as z:
+        z.writestr("ISIC_2019_Training_GroundTruth.csv", GT_2019)
+    for fmt in ("isic", "ham10000", "csv"):
+        with pytest.raises(DataError, match=r"isic\.zip is an archive; unpack it"):
+            import_dataset(fmt, tmp_path / "isic.zip")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(DataError, match=r"notes\.txt is neither a folder nor a CSV"):
+        import_dataset("isic", tmp_path / "notes.txt")
+
+
+def test_isic_archive_mixed_old_and_new_exports(tmp_path):
+    (tmp_path / "old.csv").write_text("isic_id,diagnosis,benign_malignant\nISIC_1,nevus,benign\nISIC_2,,malignant\n")
+    (tmp_path / "new.csv").write_text("isic_id,diagnosis_1,diagnosis_2,diagnosis_3\nISIC_3,Malignant,Malignant melanocytic proliferations (Melanoma),Melanoma Invasive\nISIC_4,Benign,,\n")
+    c = import_dataset("isic_archive", tmp_path, allow_missing_images=True).set_index("case_id")
+    # was: one label column for both files, so the other file's rows became benign_other/unknown
+    assert c["diagnosis"].to_dict() == {"ISIC_3": "melanoma", "ISIC_4": "benign_other", "ISIC_1": "nevus", "ISIC_2": "malignant_other"}
+    assert c.loc["ISIC_3", "source_label"] == "Melanoma Invasive"

@@ -66,6 +66,9 @@ def import_dataset(fmt: str, root: str | os.PathLike[str], **options: Any) -> pd
     root = Path(root).resolve()  # paths built from a relative root would be relative to the working folder, not the table
     if not root.exists():
         raise DataError(f"{fmt}: path not found: {root}")
+    from dermkit.datasets._common import refuse_archive
+
+    refuse_archive(root, fmt)
     accepted = set(inspect.signature(fn).parameters) - {"root"}
     given = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(given) - accepted)

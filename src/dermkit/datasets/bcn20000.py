@@ -21,14 +21,8 @@ from dermkit.labels import map_labels
 SOURCE = "bcn20000"
 
 
-@register_adapter(SOURCE)
-def import_bcn20000(root: Path, allow_missing_images: bool = False) -> pd.DataFrame:
-    """BCN20000: dermoscopic images from Barcelona (incl. nails, mucosa) with lesion_id grouping."""
-    root = Path(root)
-    paths = [root] if root.is_file() else sorted(root.glob("*bcn*.csv")) or sorted(root.glob("*.csv"))
-    if not paths:
-        raise DataError(f"{SOURCE}: no bcn20000_metadata*.csv under {root}")
-    meta = pd.concat([read_csv(p, required=["bcn_filename"], source=SOURCE) for p in paths], ignore_index=True)
+def _with_labels(meta: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``meta`` with ``_label`` and ``_diagnosis`` from this file's own label column (files may differ)."""
     if "diagnosis" in meta.columns:
         label = meta["diagnosis"]
         labelled = label.notna()
@@ -38,7 +32,19 @@ def import_bcn20000(root: Path, allow_missing_images: bool = False) -> pd.DataFr
         label = meta["diagnosis_3"]
         diagnosis = pd.Series(map_with_malignancy("isic_archive", label, meta.get("diagnosis_1", [None] * len(meta))), index=meta.index)
     else:
-        raise DataError(f"{paths[0]}: missing required column diagnosis (or diagnosis_3); found: {', '.join(meta.columns)}")
+        raise DataError(f"{path}: missing required column diagnosis (or diagnosis_3); found: {', '.join(meta.columns)}")
+    return meta.assign(_label=label, _diagnosis=diagnosis)
+
+
+@register_adapter(SOURCE)
+def import_bcn20000(root: Path, allow_missing_images: bool = False) -> pd.DataFrame:
+    """BCN20000: dermoscopic images from Barcelona (incl. nails, mucosa) with lesion_id grouping."""
+    root = Path(root)
+    paths = [root] if root.is_file() else sorted(root.glob("*bcn*.csv")) or sorted(root.glob("*.csv"))
+    if not paths:
+        raise DataError(f"{SOURCE}: no bcn20000_metadata*.csv under {root}")
+    meta = pd.concat([_with_labels(read_csv(p, required=["bcn_filename"], source=SOURCE), p) for p in paths], ignore_index=True)
+    label, diagnosis = meta["_label"], meta["_diagnosis"]
     folder = root if root.is_dir() else root.parent
     images = index_images([folder])
     stems = meta["bcn_filename"].map(lambda f: Path(f).stem)
@@ -57,4 +63,4 @@ def import_bcn20000(root: Path, allow_missing_images: bool = False) -> pd.DataFr
         "site": "Hospital Clinic Barcelona (BCN20000)",
         "modality": "dermoscopic",
     })
-    return finish(df, allow_missing_images, f"{SOURCE} ({paths[0]})")
+    return finish(df, allow_missing_images, f"{SOURCE} ({paths[0]})", searched=folder)

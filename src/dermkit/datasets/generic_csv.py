@@ -4,7 +4,9 @@
 CLI: ``--column image_path=file --column diagnosis=dx``). ``image_path`` and ``diagnosis`` are
 required; ``case_id`` defaults to the image file's stem. Relative image paths are relative to the
 CSV's folder. Labels are canonical names unless ``label_source`` names a source label map. Other
-canonical columns present (patient_id, fitzpatrick, split...) are used; the rest are kept.
+canonical columns present (patient_id, fitzpatrick, split...) are used; the rest are kept (a
+CSV column that a mapping replaces as ``<name>_original``). A mapped column the CSV lacks is a
+:class:`DataError` naming it.
 """
 
 from __future__ import annotations
@@ -35,9 +37,14 @@ def import_csv(root: Path, columns: dict[str, str] | None = None, label_source: 
     unknown = sorted(set(columns) - set(COLUMN_NAMES))
     if unknown:
         raise ConfigError(f"--column names canonical columns; {', '.join(unknown)} is not one of {', '.join(COLUMN_NAMES)}")
-    required = [columns.get("image_path", "image_path"), columns.get("diagnosis", "diagnosis")]
-    raw = read_csv(root, required=required, source=SOURCE)
-    df = raw.rename(columns={v: k for k, v in columns.items()})
+    required = [columns.get("image_path", "image_path"), columns.get("diagnosis", "diagnosis"), *columns.values()]
+    raw = read_csv(root, required=list(dict.fromkeys(required)), source=SOURCE)
+    # mapped columns move to their canonical names (one column may fill several); a CSV column a
+    # mapping replaces is kept as <name>_original
+    df = raw.drop(columns=list(set(columns.values())))
+    df = df.rename(columns={k: f"{k}_original" for k in columns if k in df.columns})
+    for canonical, yours in columns.items():
+        df[canonical] = raw[yours]
     if "case_id" not in df.columns:
         df["case_id"] = df["image_path"].map(lambda p: Path(p).stem if pd.notna(p) else None)
     df["image_path"] = df["image_path"].map(lambda p: str(root.parent / p) if pd.notna(p) else None)

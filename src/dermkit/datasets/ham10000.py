@@ -3,6 +3,8 @@
 Published layout: ``HAM10000_metadata.csv`` (lesion_id, image_id, dx, dx_type, age, sex,
 localization) beside ``HAM10000_images_part_1/`` and ``HAM10000_images_part_2/`` (or ``images/``)
 of ``<image_id>.jpg``; segmentation masks, where present, as ``masks/<image_id>_segmentation.png``.
+Images and masks are found anywhere under the folder, whatever the folders are called (Kaggle's
+lowercase copies, or images directly in the folder).
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ def import_ham10000(root: Path, allow_missing_images: bool = False) -> pd.DataFr
     """HAM10000: metadata CSV plus image folders; lesion_id groups images of one lesion."""
     meta_path = find_file(root, ["HAM10000_metadata.csv", "HAM10000_metadata", "metadata.csv", "*.csv"], SOURCE)
     meta = read_csv(meta_path, required=["lesion_id", "image_id", "dx"], source=SOURCE)
-    images = index_images([root / d for d in ("HAM10000_images_part_1", "HAM10000_images_part_2", "HAM10000_images", "images")])
-    masks = index_images([root / "masks", root / "HAM10000_segmentations_lesion_tschandl"], suffixes=(".png",))
+    found = index_images([root])
+    masks = {k: v for k, v in found.items() if k.endswith("_segmentation") and v.suffix.lower() == ".png"}
     df = pd.DataFrame(
         {
             "case_id": meta["image_id"],
-            "image_path": [str(images.get(i, root / "images" / f"{i}.jpg")) for i in meta["image_id"]],
+            "image_path": [str(found.get(i, root / f"{i}.jpg")) for i in meta["image_id"]],
             "mask_path": [str(masks[f"{i}_segmentation"]) if f"{i}_segmentation" in masks else None for i in meta["image_id"]],
             "diagnosis": map_labels(SOURCE, meta["dx"]),
             "source_label": meta["dx"],
@@ -43,4 +45,4 @@ def import_ham10000(root: Path, allow_missing_images: bool = False) -> pd.DataFr
             "dx_type": meta.get("dx_type"),
         }
     )
-    return finish(df, allow_missing_images, f"{SOURCE} ({meta_path})")
+    return finish(df, allow_missing_images, f"{SOURCE} ({meta_path})", searched=root)

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from dermkit.datasets import register_adapter
-from dermkit.datasets._common import finish, index_images, map_with_malignancy, read_csv, split_from_name
+from dermkit.datasets._common import csv_paths, finish, index_images, map_with_malignancy, read_csv, read_header, split_from_name
 from dermkit.errors import DataError
 from dermkit.labels import map_labels
 
@@ -47,9 +47,9 @@ _ISIC_ID = re.compile(r"^ISIC_\d+")
 
 def _ground_truth(path: Path) -> pd.DataFrame | None:
     """Rows (case_id, source_label, diagnosis, source) of one ground-truth CSV, or None if it is not one."""
-    head = path.open().readline().strip().split(",")
+    head = read_header(path)
     if _ISIC_ID.match(head[0]) and len(head) == 2:  # ISIC 2016: no header
-        df = pd.read_csv(path, header=None, names=["case_id", "source_label"], dtype=str)
+        df = read_csv(path, source=SOURCE, names=["case_id", "source_label"])
         return df.assign(diagnosis=map_labels("isic2016", df["source_label"]), source="isic2016")
     cols = set(head)
     id_col = next((c for c in _ID_COLUMNS if c in cols), None)
@@ -81,7 +81,7 @@ def _ground_truth(path: Path) -> pd.DataFrame | None:
 
 
 def _metadata(path: Path) -> pd.DataFrame | None:
-    head = set(path.open().readline().strip().split(","))
+    head = set(read_header(path))
     id_col = next((c for c in _ID_COLUMNS if c in head), None)
     known = [c for c in head if c in _META_COLUMNS]
     if id_col is None or not known:
@@ -94,13 +94,13 @@ def _metadata(path: Path) -> pd.DataFrame | None:
 def import_isic(root: Path, allow_missing_images: bool = False) -> pd.DataFrame:
     """ISIC challenge folders 2016-2020: ground-truth/metadata CSVs, images and task-1 masks."""
     root = Path(root)
-    csvs = sorted(root.rglob("*.csv")) if root.is_dir() else [root]
+    csvs = csv_paths(root, SOURCE)
     truths, metas, duplicates = [], [], []
     for path in csvs:
         gt = _ground_truth(path)
         if gt is not None:
             truths.append(gt.assign(split=split_from_name(path.stem)))
-        if path.open().readline().strip().split(",")[:2] == ["image_name_1", "image_name_2"]:
+        if read_header(path)[:2] == ["image_name_1", "image_name_2"]:
             duplicates.append(read_csv(path, source=SOURCE))
         elif (meta := _metadata(path)) is not None:  # ISIC 2020's ground truth carries metadata too
             metas.append(meta)
@@ -124,4 +124,4 @@ def import_isic(root: Path, allow_missing_images: bool = False) -> pd.DataFrame:
     df["modality"] = "dermoscopic"
     if "age" in df.columns:
         df["age"] = pd.to_numeric(df["age"], errors="coerce")
-    return finish(df, allow_missing_images, f"{SOURCE} ({root})")
+    return finish(df, allow_missing_images, f"{SOURCE} ({root})", searched=folder)

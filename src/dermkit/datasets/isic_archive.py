@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from dermkit.datasets import register_adapter
-from dermkit.datasets._common import finish, index_images, map_with_malignancy, parse_fitzpatrick, read_csv
+from dermkit.datasets._common import csv_paths, finish, index_images, map_with_malignancy, parse_fitzpatrick, read_csv
 from dermkit.errors import DataError
 
 SOURCE = "isic_archive"
@@ -31,15 +31,14 @@ def _column(df: pd.DataFrame, *names: str) -> pd.Series:
 def import_isic_archive(root: Path, allow_missing_images: bool = False) -> pd.DataFrame:
     """ISIC Archive metadata CSV(s) (isic_id, diagnosis, benign_malignant, fitzpatrick_skin_type...)."""
     root = Path(root)
-    paths = sorted(root.rglob("*.csv")) if root.is_dir() else [root]
-    tables = [t for t in (read_csv(p, source=SOURCE) for p in paths) if "isic_id" in t.columns]
+    tables = [t for t in (read_csv(p, source=SOURCE) for p in csv_paths(root, SOURCE)) if "isic_id" in t.columns]
     if not tables:
         raise DataError(f"{SOURCE}: no CSV with an isic_id column under {root}")
-    meta = pd.concat(tables, ignore_index=True)
-    label = _column(meta, "diagnosis", "diagnosis_3")
+    # each export's own label and flag columns (older: diagnosis, benign_malignant; newer: diagnosis_3, diagnosis_1)
+    meta = pd.concat([t.assign(_label=_column(t, "diagnosis", "diagnosis_3"), _flag=_column(t, "benign_malignant", "diagnosis_1")) for t in tables], ignore_index=True)
+    label, flag = meta["_label"], meta["_flag"]
     if label.isna().all():
         raise DataError(f"{SOURCE}: metadata under {root} has no diagnosis or diagnosis_3 column")
-    flag = _column(meta, "benign_malignant", "diagnosis_1")
     image_type = _column(meta, "image_type").fillna("")
     folder = root if root.is_dir() else root.parent
     images = index_images([folder])
@@ -59,4 +58,4 @@ def import_isic_archive(root: Path, allow_missing_images: bool = False) -> pd.Da
         "anatom_site": _column(meta, "anatom_site_general"),
         "benign_malignant": flag,
     })
-    return finish(df, allow_missing_images, f"{SOURCE} ({root})")
+    return finish(df, allow_missing_images, f"{SOURCE} ({root})", searched=folder)
