@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Iterable
 
@@ -36,3 +37,18 @@ def check_count(name: str, value: object, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
     return int(value)
+
+
+def check_number(name: str, value: object) -> float:
+    """``value`` as a float; :class:`ConfigError` unless it is a finite real number (a bool, text,
+    NaN or infinity is refused: they trained NaN models or failed mid-run).
+
+    Example:
+        >>> check_number("lr", float("inf"))
+        Traceback (most recent call last):
+        ...
+        dermkit.errors.ConfigError: lr must be a finite number, got inf
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    return float(value)

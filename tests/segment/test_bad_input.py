@@ -59,15 +59,23 @@ def test_prediction_options_are_checked(tiny_run, ellipse_cases, tmp_path):
         ({"max_steps": 0}, "max_steps must be >= 1"),
         ({"max_minutes": -1.0}, "max_minutes must be a positive number"),
         ({"lr": -1.0}, "lr must be a positive number"),
-        ({"lr": float("nan")}, "lr must be a positive number"),
-        ({"num_workers": -1}, "num_workers must be >= 0"),
+        ({"lr": float("nan")}, "lr must be a finite number, got nan"),
+        ({"num_workers": -1}, "num_workers must be a whole number >= 0"),
+        ({"lovasz_weight": float("nan")}, "lovasz_weight must be a finite number"),  # saved a NaN model and reported success
+        ({"image_size": "64"}, "image_size must be a whole number >= 32, got '64'"),  # bare TypeErrors from Python
+        ({"batch_size": 4.5}, "batch_size must be a whole number >= 1, got 4.5"),
+        ({"epochs": 1.5}, "epochs must be a whole number >= 1"),  # an AssertionError mid-fit
+        ({"ema": "0.9"}, "ema must be a finite number, got '0.9'"),
+        ({"seed": -1}, "seed must be a whole number >= 0"),
+        ({"seed": 2**33}, "seed must be at most 4294967295"),
+        ({"channels_last": "no"}, "channels_last must be true or false, got 'no'"),  # was taken as true
         ({"accelerator": "abacus"}, "trainer options: You selected an invalid accelerator name"),
         ({"strategy": "carrier_pigeon"}, "trainer options: .*carrier_pigeon"),
     ],
 )
 def test_training_options_are_refused_before_anything_is_written(ellipse_cases, tmp_path, options, message):
     with pytest.raises(ConfigError, match=message):
-        train_segmenter(ellipse_cases, tmp_path / "run", image_size=64, progress=False, **options)
+        train_segmenter(ellipse_cases, tmp_path / "run", **{"image_size": 64, "progress": False, **options})
     assert not (tmp_path / "run").exists()
 
 

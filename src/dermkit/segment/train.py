@@ -27,7 +27,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
@@ -35,11 +34,12 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from dermkit.checks import check_count, check_number
 from dermkit.errors import ConfigError, DataError
 from dermkit.io import check_mask_sizes, check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
-from dermkit.train.config import PRECISIONS, check_ema, warn_if_bf16_is_emulated
+from dermkit.train.config import MAX_SEED, PRECISIONS, check_ema, warn_if_bf16_is_emulated
 from dermkit.train.fit import check_run_folder, create_trainer, fit_interruptibly, last_checkpoint, quiet_lightning
 
 
@@ -109,10 +109,16 @@ def train_segmenter(
     from dermkit.segment.losses import SegmentationLoss
     from dermkit.segment.module import SegmentationModule
 
-    if image_size < 32 or image_size % 32:
+    for name, value, minimum in (("image_size", image_size, 32), ("batch_size", batch_size, 1), ("epochs", epochs, 1), ("num_nodes", num_nodes, 1), ("seed", seed, 0)):
+        check_count(name, value, minimum)  # from Python, "32" or 1.5 failed mid-way
+    if image_size % 32:
         raise ConfigError(f"image_size must be a multiple of 32 (the encoders downsample 32x), got {image_size}")
-    if batch_size < 1 or epochs < 1:
-        raise ConfigError(f"batch_size and epochs must be >= 1, got {batch_size}, {epochs}")
+    if seed > MAX_SEED:
+        raise ConfigError(f"seed must be at most {MAX_SEED} (numpy's limit), got {seed}")
+    for name, value in (("lr", lr), ("boundary_weight", boundary_weight), ("lovasz_weight", lovasz_weight), ("ema", ema)):
+        check_number(name, value)  # a NaN loss weight saved a NaN model and reported success
+    if not isinstance(channels_last, bool):
+        raise ConfigError(f"channels_last must be true or false, got {channels_last!r}")
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     _check_budget_and_rates(max_steps, max_minutes, lr, num_workers)
@@ -212,11 +218,10 @@ def _cases_with_masks(cases: pd.DataFrame | str | os.PathLike[str], what: str) -
 
 def _check_budget_and_rates(max_steps: int, max_minutes: float | None, lr: float, num_workers: int) -> None:
     """:class:`ConfigError` for a budget that trains nothing or a rate torch would reject mid-way."""
-    if max_steps == 0 or max_steps < -1:
+    if check_count("max_steps", max_steps, -1) == 0:
         raise ConfigError(f"max_steps must be >= 1 (or -1: no limit), got {max_steps}")
-    if max_minutes is not None and not (math.isfinite(max_minutes) and max_minutes > 0):
+    if max_minutes is not None and not check_number("max_minutes", max_minutes) > 0:
         raise ConfigError(f"max_minutes must be a positive number of minutes, got {max_minutes}")
-    if not (math.isfinite(lr) and lr > 0):
+    if not check_number("lr", lr) > 0:
         raise ConfigError(f"lr must be a positive number, got {lr}")
-    if num_workers < 0:
-        raise ConfigError(f"num_workers must be >= 0, got {num_workers}")
+    check_count("num_workers", num_workers, 0)

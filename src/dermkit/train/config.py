@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from dermkit.checks import as_names, check_count
+from dermkit.checks import as_names, check_count, check_number
 from dermkit.datasets.transforms import check_augment
 from dermkit.errors import ConfigError
 
@@ -161,9 +161,7 @@ class TrainConfig:
         if self.seed > MAX_SEED:
             raise ConfigError(f"seed must be at most {MAX_SEED} (numpy's limit), got {self.seed}")
         for name in ("lr", "debias_weight", "dro_eta", "weight_decay", "drop_rate", "label_smoothing", "mixup", "cutmix", "warmup_epochs", "focal_gamma", "ema"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):  # NaN or inf trained a NaN model
-                raise ConfigError(f"{name} must be a finite number, got {value!r}")
+            check_number(name, getattr(self, name))  # NaN or inf trained a NaN model
         for name in ("lr", "debias_weight", "dro_eta"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
