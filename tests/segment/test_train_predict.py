@@ -74,7 +74,7 @@ def test_same_seed_same_weights_and_resume(ellipse_cases, tmp_path):
     assert json.loads((c / "config.json").read_text())["training"]["steps_done"] == 6
     c = train_segmenter(ellipse_cases, tmp_path / "a", **{**kw, "epochs": 3}, resume=True)  # a second resume goes on from the first's end
     assert json.loads((c / "config.json").read_text())["training"]["steps_done"] == 9
-    assert [p.name for p in (c / "lightning").iterdir()] == ["last.ckpt"]  # overwritten, not versioned as last-v1.ckpt
+    assert sorted(p.name for p in (c / "lightning").iterdir()) == ["last.ckpt", "recipe.json"]  # overwritten, not versioned as last-v1.ckpt
     with pytest.raises(DataError, match=r"pretrained weights not found: .*none\.pt \(dermkit never downloads"):  # the old run stays whole
         train_segmenter(ellipse_cases, c, **kw, pretrained=tmp_path / "none.pt", overwrite=True)
     assert (c / "lightning" / "last.ckpt").is_file()
@@ -254,3 +254,12 @@ def test_ctrl_c_during_segmenter_training_can_be_resumed(ellipse_cases, tmp_path
     assert (tmp_path / "run" / "lightning" / "last.ckpt").is_file()
     run = train_segmenter(ellipse_cases, tmp_path / "run", **kw, resume=True)
     assert json.loads((run / "config.json").read_text())["training"]["steps_done"] == 9  # 3 steps per epoch: epoch 0 was not redone
+
+
+def test_resuming_a_segmenter_with_another_recipe_is_refused(ellipse_cases, tmp_path):
+    kw = dict(image_size=64, batch_size=6, epochs=1, progress=False)
+    train_segmenter(ellipse_cases, tmp_path / "run", **kw, lr=0.01)
+    with pytest.raises(ConfigError, match=r"1 differ \(lr: 0.01 -> 0.5\)"):  # the optimiser kept 0.01 while config.json said 0.5
+        train_segmenter(ellipse_cases, tmp_path / "run", **{**kw, "epochs": 2}, lr=0.5, resume=True)
+    run = train_segmenter(ellipse_cases, tmp_path / "run", **{**kw, "epochs": 2}, lr=0.01, resume=True)
+    assert json.loads((run / "config.json").read_text())["training"]["steps_done"] == 6

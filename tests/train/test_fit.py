@@ -93,7 +93,7 @@ def test_resume_continues_the_history(lesion_cases, tmp_path, fast):
     assert history["step"].tolist() == [3, 6]  # 24 training cases / batch 8
     fit(lesion_cases, {**fast, "epochs": 3}, run, resume=True)  # a second resume goes on from the first's end
     assert pd.read_csv(run / "history.csv")["step"].tolist() == [3, 6, 9]  # it used to restart from epoch 1's checkpoint
-    assert [p.name for p in (run / "checkpoints").iterdir()] == ["last.ckpt"]  # not last-v1.ckpt beside it
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["last.ckpt", "recipe.json"]  # not last-v1.ckpt beside it
     with pytest.raises(ConfigError, match="nope"):
         fit(lesion_cases, {**fast, "model": "nope"}, run, overwrite=True)
     assert (run / "checkpoints" / "last.ckpt").is_file()  # a failed overwrite leaves the old run whole (it deleted this)
@@ -220,3 +220,14 @@ def test_quiet_lightning_hides_lightnings_banners_and_then_restores_them():
         assert any("GPU available" in line for line in seen)
     finally:
         banners.removeHandler(handler)
+
+
+def test_resume_with_another_recipe_is_refused(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    fit(lesion_cases, {**fast, "lr": 0.01}, run)
+    with pytest.raises(ConfigError, match=r"--resume continues the run .* 2 differ \(label_smoothing: 0.0 -> 0.2; lr: 0.01 -> 0.0001\)"):
+        fit(lesion_cases, {**fast, "lr": 1e-4, "label_smoothing": 0.2, "epochs": 2}, run, resume=True)  # config.json recorded 1e-4, Adam kept 0.01
+    with pytest.raises(ConfigError, match=r"model: 'test_resnet' -> 'test_vit'"):  # a bare state-dict RuntimeError
+        fit(lesion_cases, {**fast, "model": "test_vit", "timm_kwargs": {"img_size": 32}, "epochs": 2}, run, resume=True)
+    fit(lesion_cases, {**fast, "lr": 0.01, "epochs": 2, "progress": False}, run, resume=True)  # a longer budget is what resume is for
+    assert list(pd.read_csv(run / "history.csv")["epoch"]) == [0, 1]

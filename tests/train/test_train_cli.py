@@ -27,6 +27,11 @@ def test_train_then_predict(lesion_cases, tmp_path):
     assert done.returncode == 0, done.stderr
     preds = pd.read_csv(out)
     assert list(preds.columns) == ["case_id", "pred", "prob_melanoma", "prob_nevus"] and len(preds) == len(lesion_cases)
+    done = _dermkit("train", "--cases", str(cases), "--epochs", "2", "--resume", "-o", str(run))  # no need to repeat --config
+    assert done.returncode == 0, done.stderr
+    assert list(pd.read_csv(run / "history.csv")["epoch"]) == [0, 1]
+    done = _dermkit("train", "--cases", str(cases), "--epochs", "3", "--lr", "0.1", "--resume", "-o", str(run))
+    assert done.returncode == 1 and "1 differ (lr: 0.001 -> 0.1)" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_errors_are_one_line(lesion_cases, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -36,7 +37,7 @@ def train_cmd(
     precision: Optional[str] = typer.Option(None, "--precision", help=f"Lightning precision: {', '.join(PRECISIONS)}."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the split, augmentation and initialisation (default 0)."),
     options: Optional[list[str]] = typer.Option(None, "--set", help="Any other training option as KEY=VALUE (repeatable), e.g. --set ema=0.999 --set mixup=0.2."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint, with the options it was started with (give --epochs or --set max_minutes=... for a longer budget; other changes are refused)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
 ) -> None:
     """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
@@ -63,7 +64,11 @@ def train_cmd(
     }
     overrides = {k: v for k, v in flags.items() if v is not None}
     overrides.update(parse_set_options(options or []))
-    result = fit(cases, config, out, resume=resume, overwrite=overwrite, **overrides)
+    recipe = out / "checkpoints" / "recipe.json"
+    base: Any = config
+    if resume and config is None and recipe.is_file():  # --resume alone continues with the options the run started with
+        base = json.loads(recipe.read_text())
+    result = fit(cases, base, out, resume=resume, overwrite=overwrite, **overrides)
     if not is_first_process():  # under DDP every process runs this command; the first reports
         return
     best = "n/a" if result.best_value is None else f"{result.best_value:.4f} (epoch {result.best_epoch})"

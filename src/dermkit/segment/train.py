@@ -40,7 +40,7 @@ from dermkit.io import check_mask_sizes, check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
 from dermkit.train.config import MAX_SEED, PRECISIONS, check_ema, warn_if_bf16_is_emulated
-from dermkit.train.fit import check_run_folder, create_trainer, fit_interruptibly, last_checkpoint, quiet_lightning
+from dermkit.train.fit import check_recipe, check_run_folder, create_trainer, fit_interruptibly, last_checkpoint, quiet_lightning
 
 
 def train_segmenter(
@@ -169,6 +169,10 @@ def train_segmenter(
             log_every_n_steps=10,
         )
 
+    recipe = dict(arch=arch, encoder=encoder, pretrained=pretrained, image_size=image_size, batch_size=batch_size, lr=lr,
+                  boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=augment, preprocessing=preprocessing.to_dict(),
+                  precision=precision, channels_last=channels_last, ema=ema, seed=seed, extra_train=extra_train is not None)
+    check_recipe(ckpt_dir, recipe, resume)
     cache = out / "preprocessed" / preprocessing.key
     train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)
     val_cases = preprocess_cases(val_cases, preprocessing, cache, progress=progress)

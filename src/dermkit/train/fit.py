@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import warnings
@@ -137,6 +138,32 @@ def last_checkpoint(folder: Path) -> "pl.callbacks.ModelCheckpoint":
     return EveryEpochLast(dirpath=str(folder), save_last=True, save_top_k=0, enable_version_counter=False)
 
 
+RESUMABLE_OPTIONS = frozenset({"epochs", "max_steps", "max_minutes", "early_stopping", "progress", "num_workers", "accelerator", "devices", "strategy", "num_nodes", "compile"})
+"""Options a resumed run may change: its budget and where it runs, not its recipe."""
+
+
+def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool) -> None:
+    """Keep ``folder/recipe.json``, the options a run was started with: a new run writes it; a
+    resumed one must match it except in :data:`RESUMABLE_OPTIONS`, else :class:`ConfigError`
+    naming the first differences. (A resumed run used to keep the checkpoint's optimiser and
+    settings while ``config.json`` recorded the new ones; a new model or debiasing method failed
+    with a bare state-dict error.)
+    """
+    from dermkit.io import write_json
+
+    path = folder / "recipe.json"
+    recipe = json.loads(json.dumps(dict(recipe), default=str))  # tuples as lists, paths as text: as read back
+    if resume and path.is_file():
+        before = json.loads(path.read_text())
+        changed = [k for k in sorted(set(before) | set(recipe)) if k not in RESUMABLE_OPTIONS and before.get(k) != recipe.get(k)]
+        if changed:
+            shown = "; ".join(f"{k}: {before.get(k)!r} -> {recipe.get(k)!r}" for k in changed[:3])
+            raise ConfigError(f"--resume continues the run in {folder.parent} with the options it was started with, but {len(changed)} "
+                              f"differ ({shown}); resume with those, or start again with --overwrite")
+    else:
+        write_json(path, recipe)
+
+
 def fit_interruptibly(trainer: "pl.Trainer", *args: Any, **kwargs: Any) -> None:
     """``trainer.fit(*args, **kwargs)``, raising :class:`KeyboardInterrupt` after Ctrl-C: Lightning
     handles it by exiting the process (``SystemExit``), once the files written so far are whole."""
@@ -248,6 +275,7 @@ def fit(
             num_sanity_val_steps=0,
             log_every_n_steps=10,
         )
+        check_recipe(last.parent, cfg.to_dict(), resume)
         fit_interruptibly(trainer, module, datamodule=datamodule, ckpt_path=str(last) if resume else None)
     if export.best is None:  # stopped (e.g. by max_minutes) before any validation: validate once so the run has a model
         trainer.validate(module, datamodule=datamodule, verbose=False)
