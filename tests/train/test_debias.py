@@ -89,3 +89,18 @@ def test_training_step_of_every_method_backpropagates(options):
         assert all(p.grad is not None for p in module.adversary.parameters())
     if module.dro is not None:
         assert not torch.allclose(module.dro.q, torch.full((4,), 0.25))
+
+
+def test_artifact_targets_read_an_empty_cell_as_no_artifact_and_must_vary(lesion_cases, tmp_path, fast):
+    from dermkit.cases import validate_cases
+    from dermkit.errors import DataError
+    from dermkit.train import fit
+    from dermkit.train.data import attribute_targets
+
+    table = validate_cases(lesion_cases)  # "" becomes a missing cell, as a saved and reloaded table has it
+    ruler = attribute_targets(table, "artifact:ruler")
+    assert set(ruler.tolist()) == {0.0, 1.0} and ruler.sum() == table["artifacts"].eq("ruler").sum()  # clean cases were -1: ignored
+    for targets, value in ((("artifact:rulr",), "[0.0]"), (("skin_tone",), "[-1]")):  # a typo; an empty skin_tone column
+        cases = lesion_cases.assign(skin_tone=None) if targets == ("skin_tone",) else lesion_cases
+        with pytest.raises(DataError, match=rf"adversarial target '{targets[0]}': the training cases do not vary in it \(values: \{value}"):
+            fit(cases, {**fast, "debias": "adversarial", "adversarial_targets": targets}, tmp_path / "run")

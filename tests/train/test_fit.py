@@ -80,6 +80,8 @@ def test_metadata_run_uses_the_metadata_and_warns_when_it_is_absent(lesion_cases
     with pytest.warns(MissingMetadataWarning, match="no age, sex, anatom_site column"):
         bare = predict(run, val.drop(columns=["age", "sex", "anatom_site"]))
     assert len(bare) == len(val)
+    with pytest.raises(DataError, match="metadata=True fuses age, sex, anatom_site, but the training cases have none of them"):
+        fit(lesion_cases.drop(columns=["age", "sex", "anatom_site"]), {**fast, "metadata": True}, tmp_path / "bare")  # trained on constants
 
 
 def test_resume_continues_the_history(lesion_cases, tmp_path, fast):

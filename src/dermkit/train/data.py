@@ -68,8 +68,7 @@ def training_splits(cases: pd.DataFrame, seed: int = 0, source: str = "case tabl
 
 def sample_extras(cases: pd.DataFrame, labels: np.ndarray, config: TrainConfig, metadata: MetadataEncoder | None, groups: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """Per-sample arrays the losses need, by name: ``meta`` (metadata features), ``adv:skin_tone``
-    (index in :data:`~dermkit.cases.SKIN_TONES`, -1 unknown), ``adv:artifact:<name>`` (1/0, -1
-    unknown), ``group`` (class x ``group_column`` cell index among ``groups``) and ``weight``
+    (index in :data:`~dermkit.cases.SKIN_TONES`, -1 unknown), ``adv:artifact:<name>`` (1/0), ``group`` (class x ``group_column`` cell index among ``groups``) and ``weight``
     (group-reweighting loss weight)."""
     extras: dict[str, np.ndarray] = {}
     if metadata is not None:
@@ -96,7 +95,12 @@ def group_cells(cases: pd.DataFrame, labels: np.ndarray, column: str) -> list[st
 
 
 def attribute_targets(cases: pd.DataFrame, target: str) -> np.ndarray:
-    """Targets of one adversarial head: skin-tone index or artifact presence, -1 when unknown."""
+    """Targets of one adversarial head: skin-tone index (-1 when unknown) or artifact presence (1/0).
+
+    A case whose ``artifacts`` cell is empty has no artifact, as evaluation's artifact groups read
+    it (the synthetic generator writes clean cases so; they used to count as unknown and were left
+    out of the head's loss).
+    """
     if target == "skin_tone":
         if "skin_tone" not in cases.columns:
             raise ConfigError("adversarial target 'skin_tone' needs a skin_tone column (measure it with dermkit.imaging.skin_tone)")
@@ -106,9 +110,18 @@ def attribute_targets(cases: pd.DataFrame, target: str) -> np.ndarray:
     if "artifacts" not in cases.columns:
         raise ConfigError(f"adversarial target {target!r} needs an artifacts column")
     flags = artifact_flags(cases)
-    present = flags[f"artifact_{name}"].to_numpy(dtype=np.float32) if f"artifact_{name}" in flags else np.zeros(len(cases), np.float32)
-    present[cases["artifacts"].isna().to_numpy()] = -1.0
-    return present
+    return flags[f"artifact_{name}"].to_numpy(dtype=np.float32) if f"artifact_{name}" in flags else np.zeros(len(cases), np.float32)
+
+
+def check_adversarial_targets(train_cases: pd.DataFrame, targets: Sequence[str]) -> None:
+    """Raise :class:`DataError` for an adversarial target that takes fewer than two known values
+    among the training cases: its head would learn nothing (e.g. a misspelt artifact name, or a
+    skin_tone column left empty)."""
+    for target in targets:
+        values = attribute_targets(train_cases, target)
+        if len(set(values[values >= 0].tolist())) < 2:
+            raise DataError(f"adversarial target {target!r}: the training cases do not vary in it (values: "
+                            f"{sorted(set(values.tolist()))}; -1 = unknown), so there is nothing to unlearn; check the name and the column")
 
 
 class TrainingSamples(Dataset):

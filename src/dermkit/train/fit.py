@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 import pandas as pd
 
 from dermkit.cases import SKIN_TONES, load_cases
-from dermkit.errors import ConfigError
+from dermkit.errors import ConfigError, DataError
 from dermkit.train.config import TrainConfig, warn_if_bf16_is_emulated
 
 if TYPE_CHECKING:
@@ -200,9 +200,9 @@ def fit(
     import torch
 
     from dermkit.models.classifier import create_classifier
-    from dermkit.models.metadata import MetadataEncoder
+    from dermkit.models.metadata import METADATA_COLUMNS, MetadataEncoder
     from dermkit.train.callbacks import ExportBest, History
-    from dermkit.train.data import CaseDataModule, group_cells, training_splits
+    from dermkit.train.data import CaseDataModule, check_adversarial_targets, group_cells, training_splits
     from dermkit.train.losses import balanced_class_weights
     from dermkit.train.module import ClassifierModule
 
@@ -217,6 +217,8 @@ def fit(
     train_cases, val_cases = training_splits(table, seed=cfg.seed, source=source)
     classes = sorted(train_cases["diagnosis"].unique())
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    if cfg.metadata and not any(c in train_cases.columns and train_cases[c].notna().any() for c in METADATA_COLUMNS):
+        raise DataError(f"{source}: metadata=True fuses {', '.join(METADATA_COLUMNS)}, but the training cases have none of them")
     metadata = MetadataEncoder.fit(train_cases) if cfg.metadata else None
     model = create_classifier(
         cfg.model,
@@ -230,6 +232,8 @@ def fit(
     labels = train_cases["diagnosis"].map({c: i for i, c in enumerate(classes)}).to_numpy()
     groups = sorted(set(group_cells(train_cases, labels, cfg.group_column))) if cfg.debias == "group_dro" else None
     adversarial = {t: (len(SKIN_TONES) if t == "skin_tone" else 1) for t in cfg.adversarial_targets} if cfg.debias == "adversarial" else None
+    if adversarial:
+        check_adversarial_targets(train_cases, cfg.adversarial_targets)
     module = ClassifierModule(
         model,
         cfg,
