@@ -263,3 +263,15 @@ def test_resuming_a_segmenter_with_another_recipe_is_refused(ellipse_cases, tmp_
         train_segmenter(ellipse_cases, tmp_path / "run", **{**kw, "epochs": 2}, lr=0.5, resume=True)
     run = train_segmenter(ellipse_cases, tmp_path / "run", **{**kw, "epochs": 2}, lr=0.01, resume=True)
     assert json.loads((run / "config.json").read_text())["training"]["steps_done"] == 6
+
+
+def test_a_resumed_segmenter_keeps_the_history_of_its_first_session(ellipse_cases, tmp_path):
+    kw = dict(image_size=64, batch_size=6, progress=False)
+    train_segmenter(ellipse_cases, tmp_path / "run", **kw, epochs=1)
+    first = pd.read_csv(tmp_path / "run" / "history.csv")
+    run = train_segmenter(ellipse_cases, tmp_path / "run", **kw, epochs=2, resume=True)
+    history = pd.read_csv(run / "history.csv")  # Lightning's CSV logger deleted the first session's metrics.csv
+    assert list(history["epoch"]) == [0, 1] and list(history["step"]) == [3, 6]
+    assert {"train_loss", "val_loss", "val_dice", "val_jaccard", "lr", "train_images_per_s"} <= set(history.columns)
+    pd.testing.assert_frame_equal(history.iloc[:1], first)
+    assert (run / "loss_curve.png").stat().st_size > 0 and not (run / "logs").exists()

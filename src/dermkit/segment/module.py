@@ -68,7 +68,7 @@ class SegmentationModule(EmaWeights, pl.LightningModule):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         """Loss on one batch of ``{"image", "mask"}`` samples."""
         loss = self.loss(self.model(self._images(batch)), batch["mask"])
-        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["image"]))
+        self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(batch["image"]))
         return loss
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:

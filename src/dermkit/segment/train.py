@@ -16,7 +16,9 @@ mask of another size than its image stops training with a :class:`~dermkit.error
 naming the file and both sizes.
 
 The run folder holds ``model.safetensors`` + ``config.json`` (:mod:`dermkit.models.checkpoint`),
-``lightning/last.ckpt`` for ``resume=True`` and the pre-processed images under
+``history.csv`` and ``loss_curve.png`` (one row per epoch: losses, validation Dice and Jaccard,
+learning rate, images/s; a resumed run keeps its earlier rows), ``lightning/last.ckpt`` for
+``resume=True`` and the pre-processed images under
 ``preprocessed/<settings key>/`` (:attr:`.Preprocessing.key`), so that images pre-processed with
 other settings are never reused.
 
@@ -39,6 +41,7 @@ from dermkit.errors import ConfigError, DataError
 from dermkit.io import check_mask_sizes, check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
+from dermkit.train.callbacks import History
 from dermkit.train.config import MAX_SEED, PRECISIONS, check_ema, warn_if_bf16_is_emulated
 from dermkit.train.fit import check_recipe, check_run_folder, create_trainer, fit_interruptibly, last_checkpoint, quiet_lightning
 
@@ -160,8 +163,8 @@ def train_segmenter(
             max_epochs=epochs,
             max_steps=max_steps,
             max_time={"minutes": max_minutes} if max_minutes else None,
-            callbacks=[last_checkpoint(ckpt_dir)],
-            logger=pl.loggers.CSVLogger(str(out), name="logs", version=""),
+            callbacks=[History(out), last_checkpoint(ckpt_dir)],  # History's rows travel in last.ckpt, so a resumed run keeps them
+            logger=False,
             enable_progress_bar=progress,
             enable_model_summary=False,
             deterministic=False,

@@ -139,7 +139,7 @@ def plot_history(history: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     left.set_xlabel("epoch")
     left.set_ylabel("loss")
     left.legend()
-    for col in ("val_bal_acc", "val_acc", "val_auc"):
+    for col in ("val_bal_acc", "val_acc", "val_auc", "val_dice", "val_jaccard"):
         if col in history:
             right.plot(history["epoch"], history[col], marker="o", label=col)
     right.set_xlabel("epoch")
