@@ -152,6 +152,23 @@ def test_train_augment_and_loss_options_reach_the_training_and_the_run_config(el
     assert training["augment"] == {"scale": [0.25, 1.0], "rotate": 0} and training["lovasz_weight"] == 0.5
 
 
+def test_resume_alone_continues_with_the_options_the_run_started_with(ellipse_cases, tmp_path):
+    save_cases(ellipse_cases, tmp_path / "c.parquet")
+    start = ("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run")
+    res = invoke(*start, "--image-size", "64", "--batch-size", "6", "--epochs", "1", "--lr", "0.01", "--ema", "0.9", "--clahe")
+    assert res.exit_code == 0, res.output
+    res = invoke(*start, "--epochs", "2", "--resume", "--lr", "0.5")  # an option given again and changed is still refused
+    assert "1 differ (lr: 0.01 -> 0.5)" in str(res.exception)
+    res = invoke(*start, "--epochs", "2", "--resume")  # the defaults (128 px, batch 8, lr 1e-3, no EMA, no CLAHE) used to be refused as changes
+    assert res.exit_code == 0, res.output
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert (config["input_size"], config["training"]["steps_done"], config["training"]["lr"], config["training"]["ema"]) == (64, 6, 0.01, 0.9)
+    assert config["preprocessing"]["clahe"] is True
+    (tmp_path / "run" / "lightning" / "recipe.json").write_text("{not json")
+    res = run(*start, "--epochs", "3", "--resume")
+    assert res.returncode == 1 and "recipe.json: damaged, not JSON" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_train_with_bf16_and_channels_last_saves_float32_weights(ellipse_cases, tmp_path):
     import json
 

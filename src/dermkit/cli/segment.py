@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
 
 
 def train_cmd(
+    ctx: typer.Context,
     cases: Path = typer.Argument(..., help="Case table with image_path and mask_path (split: train/val; else split by patient)."),
     out: Path = typer.Option(..., "-o", "--out", help="Run folder to write (model.safetensors + config.json)."),
     extra_train: Optional[Path] = typer.Option(None, help="Second case table added to the training part only (e.g. `dermkit synth` images of lesion types CASES lacks); never validated on."),
@@ -56,7 +57,9 @@ def train_cmd(
     channels_last: bool = typer.Option(False, "--channels-last", help="Channels-last (NHWC) weights and batches: faster convolutions, most of all with --precision bf16-mixed."),
     ema: float = typer.Option(0.0, help="Decay of an exponential moving average of the weights, validated and saved instead of the last weights (e.g. 0.999; 0: off)."),
     workers: int = typer.Option(0, help="DataLoader worker processes."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/lightning/last.ckpt."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue from OUT/lightning/last.ckpt with the options the run started with (kept in OUT/lightning/recipe.json; "
+        "give --epochs, --max-steps or --minutes for a longer budget; other changes are refused; post-processing options are as given)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
     seed: int = typer.Option(0, min=0, help="Random seed."),
 ) -> None:
@@ -65,15 +68,27 @@ def train_cmd(
     from dermkit.datasets.transforms import check_augment
     from dermkit.segment import Postprocessing, Preprocessing, train_segmenter
     from dermkit.train.distributed import is_first_process
+    from dermkit.train.fit import read_recipe
 
+    recipe = dict(
+        arch=arch, encoder=encoder, pretrained=pretrained or False, image_size=image_size, batch_size=batch_size, lr=lr,
+        boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=check_augment(augment), precision=precision,
+        channels_last=channels_last, ema=ema, seed=seed,
+    )
+    preprocessing = dict(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe)
+    started = read_recipe(out / "lightning") if resume else None
+    if started is not None:  # --resume: an option left at its default is the one the run started with
+        def is_default(name: str) -> bool:
+            return ctx.get_parameter_source(name).name == "DEFAULT"  # by name: typer vendors its own click
+
+        recipe.update({k: started[k] for k in recipe if k in started and is_default(k)})
+        preprocessing = {**started.get("preprocessing", {}), **{k: v for k, v in preprocessing.items() if not is_default(k)}}
     run = train_segmenter(
-        cases, out, extra_train=extra_train, arch=arch, encoder=encoder, pretrained=pretrained or False, image_size=image_size,
-        batch_size=batch_size, epochs=epochs, max_steps=max_steps, max_minutes=minutes, lr=lr,
-        boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=check_augment(augment),
-        preprocessing=Preprocessing(hair_removal=hair_removal, colour_constancy=colour_constancy, clahe=clahe),
+        cases, out, extra_train=extra_train, **recipe, epochs=epochs, max_steps=max_steps, max_minutes=minutes,
+        preprocessing=Preprocessing.from_dict(preprocessing),
         postprocessing=Postprocessing(threshold=threshold, largest_component=largest_component, fill_holes=fill_holes, smooth_radius=smooth_radius),
-        accelerator=accelerator, devices=parse_devices(devices), strategy=strategy, num_nodes=num_nodes, precision=precision,
-        channels_last=channels_last, ema=ema, num_workers=workers, resume=resume, overwrite=overwrite, seed=seed,
+        accelerator=accelerator, devices=parse_devices(devices), strategy=strategy, num_nodes=num_nodes,
+        num_workers=workers, resume=resume, overwrite=overwrite,
     )
     if is_first_process():  # under DDP every process runs this command
         Console().print(f"[green]wrote[/] {run}")

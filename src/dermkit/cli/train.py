@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -43,6 +42,7 @@ def train_cmd(
     """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
     from dermkit.cli.options import parse_devices, parse_set_options
     from dermkit.train import fit
+    from dermkit.train.fit import read_recipe
     from dermkit.train.distributed import is_first_process
 
     flags: dict[str, Any] = {
@@ -64,10 +64,9 @@ def train_cmd(
     }
     overrides = {k: v for k, v in flags.items() if v is not None}
     overrides.update(parse_set_options(options or []))
-    recipe = out / "checkpoints" / "recipe.json"
     base: Any = config
-    if resume and config is None and recipe.is_file():  # --resume alone continues with the options the run started with
-        base = json.loads(recipe.read_text())
+    if resume and config is None:  # --resume alone continues with the options the run started with
+        base = read_recipe(out / "checkpoints") or config
     result = fit(cases, base, out, resume=resume, overwrite=overwrite, **overrides)
     if not is_first_process():  # under DDP every process runs this command; the first reports
         return

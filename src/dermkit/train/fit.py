@@ -142,6 +142,21 @@ RESUMABLE_OPTIONS = frozenset({"epochs", "max_steps", "max_minutes", "early_stop
 """Options a resumed run may change: its budget and where it runs, not its recipe."""
 
 
+def read_recipe(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The options kept in ``folder/recipe.json`` by :func:`check_recipe`, or ``None`` if there is
+    no such file; :class:`DataError` naming the file if it is not a JSON object."""
+    path = Path(folder) / "recipe.json"
+    if not path.is_file():
+        return None
+    try:
+        recipe = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError(f"{path}: damaged, not JSON ({err}); start again with --overwrite") from None
+    if not isinstance(recipe, dict):
+        raise DataError(f"{path}: damaged, not a JSON object of options; start again with --overwrite")
+    return recipe
+
+
 def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool) -> None:
     """Keep ``folder/recipe.json``, the options a run was started with: a new run writes it; a
     resumed one must match it except in :data:`RESUMABLE_OPTIONS`, else :class:`ConfigError`
@@ -151,17 +166,16 @@ def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool) -> None:
     """
     from dermkit.io import write_json
 
-    path = folder / "recipe.json"
     recipe = json.loads(json.dumps(dict(recipe), default=str))  # tuples as lists, paths as text: as read back
-    if resume and path.is_file():
-        before = json.loads(path.read_text())
+    before = read_recipe(folder) if resume else None
+    if before is not None:
         changed = [k for k in sorted(set(before) | set(recipe)) if k not in RESUMABLE_OPTIONS and before.get(k) != recipe.get(k)]
         if changed:
             shown = "; ".join(f"{k}: {before.get(k)!r} -> {recipe.get(k)!r}" for k in changed[:3])
             raise ConfigError(f"--resume continues the run in {folder.parent} with the options it was started with, but {len(changed)} "
                               f"differ ({shown}); resume with those, or start again with --overwrite")
     else:
-        write_json(path, recipe)
+        write_json(folder / "recipe.json", recipe)
 
 
 def fit_interruptibly(trainer: "pl.Trainer", *args: Any, **kwargs: Any) -> None:
