@@ -164,6 +164,7 @@ def test_resume_alone_continues_with_the_options_the_run_started_with(ellipse_ca
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert (config["input_size"], config["training"]["steps_done"], config["training"]["lr"], config["training"]["ema"]) == (64, 6, 0.01, 0.9)
     assert config["preprocessing"]["clahe"] is True
+    assert {k: config["training"][k] for k in ("epochs", "max_steps", "max_minutes", "pretrained")} == {"epochs": 2, "max_steps": -1, "max_minutes": None, "pretrained": False}
     (tmp_path / "run" / "lightning" / "recipe.json").write_text("{not json")
     res = run(*start, "--epochs", "3", "--resume")
     assert res.returncode == 1 and "recipe.json: damaged, not JSON" in res.stderr and "Traceback" not in res.stderr

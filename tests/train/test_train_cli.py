@@ -27,7 +27,7 @@ def test_train_then_predict(lesion_cases, tmp_path):
     assert done.returncode == 0, done.stderr
     preds = pd.read_csv(out)
     assert list(preds.columns) == ["case_id", "pred", "prob_melanoma", "prob_nevus"] and len(preds) == len(lesion_cases)
-    done = _dermkit("train", "--cases", str(cases), "--epochs", "2", "--resume", "-o", str(run))  # no need to repeat --config
+    done = _dermkit("train", "--cases", str(cases), "--epochs", "2", "--minutes", "5", "--resume", "-o", str(run))  # no need to repeat --config
     assert done.returncode == 0, done.stderr
     assert list(pd.read_csv(run / "history.csv")["epoch"]) == [0, 1]
     done = _dermkit("train", "--cases", str(cases), "--epochs", "3", "--lr", "0.1", "--resume", "-o", str(run))
@@ -48,6 +48,8 @@ def test_cli_errors_are_one_line(lesion_cases, tmp_path):
     done = _dermkit("train", "--cases", str(cases), "--model", "test_resnet", "--precision", "bf17", "-o", str(tmp_path / "run"))
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
     assert "precision must be one of 32-true, bf16-mixed" in done.stderr and "'bf17'" in done.stderr
+    done = _dermkit("train", "--cases", str(cases), "--model", "test_resnet", "--minutes", "0", "-o", str(tmp_path / "run"))  # was only --set max_minutes=0
+    assert done.returncode == 1 and "max_minutes must be a positive number of minutes (or unset), got 0" in done.stderr
     assert not (tmp_path / "run").exists()
 
 

@@ -201,7 +201,8 @@ def train_segmenter(
         postprocessing=postprocessing.to_dict(),
         training={
             "n_train": len(train_cases), "n_extra_train": 0 if extra_train is None else len(extra), "n_val": len(val_cases), "epochs_done": trainer.current_epoch,
-            "steps_done": trainer.global_step, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
+            "steps_done": trainer.global_step, "epochs": epochs, "max_steps": max_steps, "max_minutes": max_minutes,
+            "pretrained": str(pretrained) if pretrained else False, "batch_size": batch_size, "lr": lr, "boundary_weight": boundary_weight,
             "lovasz_weight": lovasz_weight, "augment": augment, "precision": precision, "channels_last": channels_last, "ema": ema,
             "seconds": round(time.monotonic() - started, 1), "seed": seed,
             "val": {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
