@@ -26,6 +26,8 @@ def test_rate_shortcut_and_field_overrides():
         ({"hair_rate": 1.5}, "hair_rate"),
         ({"ruler_rate": -0.1}, "ruler_rate"),
         ({"ugly_duckling_rate": 2}, "ugly_duckling_rate"),
+        ({"ugly_duckling_rate": "0.5"}, "ugly_duckling_rate must be a rate between 0 and 1, got '0.5'"),
+        ({"hair_rate": True}, "hair_rate must be a rate"),
         ({"spurious": {"ruler": {"melanoma": 1.2}}}, "spurious"),
         ({"spurious": {"ruler": {"psoriasis": 0.5}}}, "psoriasis"),
         ({"class_weights": {"melanoma": -1}}, "melanoma"),

@@ -100,11 +100,7 @@ class Preset:
 
 
 def _rate(name: str, value: Any) -> None:
-    try:
-        ok = 0.0 <= float(value) <= 1.0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
+    if isinstance(value, bool) or not _finite(value) or not 0.0 <= value <= 1.0:  # text such as "0.5" failed later, mid-plan
         raise ConfigError(f"{name} must be a rate between 0 and 1, got {value!r}")
 
 
