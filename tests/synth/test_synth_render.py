@@ -97,6 +97,13 @@ def test_bad_params():
         CaseParams(diagnosis="nevus", artifacts=("smudge",))
     with pytest.raises(ConfigError, match="ita"):
         CaseParams(diagnosis="nevus", ita=120.0)
+    with pytest.raises(ConfigError, match="haemoglobin must be a finite number, got nan"):  # an IndexError deep in the renderer
+        CaseParams(diagnosis="nevus", haemoglobin=float("nan"))
+    with pytest.raises(ConfigError, match="asymmetry must be a finite number, got '0.5'"):  # a bare TypeError
+        CaseParams(diagnosis="nevus", asymmetry="0.5")
+    with pytest.raises(ConfigError, match="size must be a whole number >= 1, got 64.5"):
+        CaseParams(diagnosis="nevus", size=64.5)
+    assert CaseParams(diagnosis="nevus", artifacts=None).artifacts == ()  # was a TypeError
 
 
 def test_a_single_artifact_name_may_be_a_string():

@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from dermkit.checks import as_names, check_count
+from dermkit.checks import as_names, check_count, check_number
 from dermkit.errors import ConfigError
 from dermkit.synth._noise import stream
 from dermkit.synth.artifacts import ARTIFACTS
@@ -70,7 +70,11 @@ class CaseParams:
     def __post_init__(self) -> None:
         if self.diagnosis not in DIAGNOSIS_PATTERNS:
             raise ConfigError(f"cannot render diagnosis {self.diagnosis!r}; known: {', '.join(DIAGNOSIS_PATTERNS)}")
-        if int(self.size) < MIN_SIZE:
+        for name in ("ita", "haemoglobin", "skin_texture", "radius", "asymmetry", "border_irregularity", "elongation", "orientation", "darkness", "variegation"):
+            check_number(name, getattr(self, name))  # text was a bare TypeError, NaN an IndexError in the renderer
+        if self.border_fade is not None:
+            check_number("border_fade", self.border_fade)
+        if check_count("size", self.size, 1) < MIN_SIZE:
             raise ConfigError(f"image size must be at least {MIN_SIZE} px, got {self.size}")
         if not ITA_LIMITS[0] <= self.ita <= ITA_LIMITS[1]:
             raise ConfigError(f"ita {self.ita} is outside the renderable range {ITA_LIMITS}")
@@ -88,7 +92,7 @@ class CaseParams:
         if not (isinstance(c, (tuple, list)) and len(c) == 2 and all(isinstance(v, numbers.Real) and 0.0 <= v <= 1.0 for v in c)):
             raise ConfigError(f"centre must be (x, y), fractions of the image size in [0, 1], got {c!r}")
         object.__setattr__(self, "centre", tuple(c))
-        object.__setattr__(self, "artifacts", tuple(as_names(self.artifacts)))  # a string is one name
+        object.__setattr__(self, "artifacts", tuple(as_names(self.artifacts or ())))  # a string is one name; None is none
         unknown = [a for a in self.artifacts if a not in ARTIFACTS]
         if unknown:
             raise ConfigError(f"unknown artifact(s) {', '.join(unknown)}; known: {', '.join(ARTIFACTS)}")
