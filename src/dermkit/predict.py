@@ -75,7 +75,7 @@ def predict(
     from dermkit.datasets.transforms import create_transform
     from dermkit.models.metadata import METADATA_COLUMNS, MetadataEncoder
 
-    from dermkit.models.device import check_device
+    from dermkit.models.device import check_device, evaluating
 
     device = check_device(device)
     net = load_classifier(model, device=device) if isinstance(model, (str, os.PathLike)) else model
@@ -99,10 +99,9 @@ def predict(
             warnings.warn(f"{source}: the classifier fuses metadata but the table has no {', '.join(absent)} column(s); they are encoded as missing, which costs accuracy", MissingMetadataWarning, stacklevel=2)
         meta = torch.from_numpy(MetadataEncoder.from_dict(config.get("metadata") or {}).transform(table))
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
-    net = net.to(device).eval()
     probs, embs = [], []
     start = 0
-    with torch.inference_mode():
+    with evaluating(net, device), torch.inference_mode():
         for batch in tqdm(loader, desc="predict", disable=not progress):
             x = batch["image"].to(device)
             m = meta[start : start + len(x)].to(device) if meta is not None else None
@@ -140,7 +139,7 @@ def predict_images(model: Classifier | str | os.PathLike[str], images: ImagesLik
     """
     from dermkit.datasets.transforms import create_transform
 
-    from dermkit.models.device import check_device
+    from dermkit.models.device import check_device, evaluating
 
     device = check_device(device)
     net = load_classifier(model, device=device) if isinstance(model, (str, os.PathLike)) else model
@@ -152,9 +151,8 @@ def predict_images(model: Classifier | str | os.PathLike[str], images: ImagesLik
     check_count("batch_size", batch_size, 1)
     images = list(as_rgb_images(images))
     transform = create_transform(config["input_size"], train=False, mean=config["mean"], std=config["std"])
-    net = net.to(device).eval()
     out = []
-    with torch.inference_mode():
+    with evaluating(net, device), torch.inference_mode():
         for start in range(0, len(images), batch_size):
             x = torch.stack([transform(image=img)["image"] for img in images[start : start + batch_size]]).to(device)
             out.append(net.classify(net.embed(x)).float().softmax(dim=1).cpu().numpy())

@@ -14,7 +14,7 @@ import torch
 
 from dermkit.errors import ConfigError, DataError
 from dermkit.models import load_classifier
-from dermkit.predict import MissingMetadataWarning, predict
+from dermkit.predict import MissingMetadataWarning, predict, predict_images
 from dermkit.train import TrainConfig, fit
 from dermkit.train.fit import quiet_lightning
 
@@ -43,6 +43,10 @@ def test_fit_writes_a_loadable_run_and_predict_reads_it(lesion_cases, tmp_path, 
     with pytest.raises(ConfigError, match="unknown device 'banana'"):  # was torch's RuntimeError
         predict(run, val, device="banana")
     check_predict_images(run, val, plain)
+    net = load_classifier(run).train()  # a caller's model, e.g. scored mid-training
+    assert np.allclose(predict(net, val)[["prob_melanoma", "prob_nevus"]], plain[["prob_melanoma", "prob_nevus"]], atol=1e-5)
+    predict_images(net, [np.zeros((32, 32, 3), np.uint8)])
+    assert net.training  # both left it in eval mode: dropout and BatchNorm updates silently off for the rest of training
 
 
 def check_predict_images(run, val, expected):

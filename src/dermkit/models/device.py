@@ -7,6 +7,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 import torch
 
 from dermkit.errors import ConfigError
@@ -28,3 +31,28 @@ def check_device(device: str | torch.device) -> str | torch.device:
     if kind == "mps" and not torch.backends.mps.is_available():
         raise ConfigError(f"device {device!r}: MPS is not available on this machine; use cpu")
     return device
+
+
+@contextlib.contextmanager
+def evaluating(net: torch.nn.Module, device: str | torch.device) -> Iterator[torch.nn.Module]:
+    """``net`` on ``device`` in eval mode for the ``with`` block, then back on its own device in its
+    own mode: a caller's model predicted on mid-training stays in training mode where it was.
+
+    Example:
+        >>> net = torch.nn.Dropout()
+        >>> with evaluating(net, "cpu"):
+        ...     net.training
+        False
+        >>> net.training
+        True
+    """
+    first = next(net.parameters(), None)
+    home = first.device if first is not None else None
+    was_training = net.training
+    net.to(device).eval()
+    try:
+        yield net
+    finally:
+        net.train(was_training)
+        if home is not None:
+            net.to(home)
