@@ -19,6 +19,14 @@ def test_class_folders_with_splits_and_label_source(tmp_path):
     assert c.loc["train/mel/a", "source_label"] == "mel"
 
 
+def test_split_folders_are_named_in_any_of_the_usual_ways(tmp_path):
+    for rel in ("Training/melanoma/a.jpg", "Validation/nevus/b.jpg", "Testing/nevus/c.jpg"):  # Kaggle's ISIC class-folder layout
+        _img(tmp_path / rel)
+    c = import_dataset("folder", tmp_path).set_index("case_id")
+    assert c["split"].to_dict() == {"Testing/nevus/c": "test", "Training/melanoma/a": "train", "Validation/nevus/b": "val"}
+    assert c["diagnosis"].to_dict() == {"Testing/nevus/c": "nevus", "Training/melanoma/a": "melanoma", "Validation/nevus/b": "nevus"}
+
+
 def test_a_table_saved_in_another_folder_still_finds_its_images(tmp_path, monkeypatch):
     from dermkit.cli import app
     from dermkit.datasets.torch_dataset import CaseDataset

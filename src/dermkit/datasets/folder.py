@@ -2,7 +2,8 @@
 
 Folder names are labels: canonical diagnoses (``melanoma``, ``nevus``...; case and ``-``/space
 spelling do not matter) or, with ``label_source``, labels of that source's map (e.g.
-``ham10000`` for ``mel``, ``nv``). Top-level ``train``/``val``/``test`` folders set the split.
+``ham10000`` for ``mel``, ``nv``). Top-level ``train``/``val``/``test`` folders set the split
+(also spelt ``training``, ``valid``, ``validation``, ``testing``, in any case).
 Every image is decoded, so an unreadable or truncated one is reported by name before anything is
 written. Symlinked folders are followed. Files of other types are skipped with one warning giving
 their count, except ones that are plainly not images (text, CSV, JSON, hidden files, macOS ``._*``
@@ -22,7 +23,7 @@ from dermkit.errors import DataError
 from dermkit.labels import DIAGNOSES, map_labels, normalise_label
 
 SOURCE = "folder"
-_SPLITS = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
+_SPLITS = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val", "test": "test", "testing": "test"}
 
 
 class SkippedFilesWarning(UserWarning):
