@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,17 @@ def test_validate_fills_malignant_and_coerces(tiny_cases):
     assert df["malignant"].tolist() == [False, True, True] * 4
     assert df["fitzpatrick"].dtype == "Int64" and df["fitzpatrick"].iloc[0] == 3
     assert df["sex"].tolist()[:2] == ["male", "female"]
+
+
+def test_sex_values_it_cannot_read_are_reported(tiny_cases):
+    from dermkit.cases import UnreadSexWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # HAM10000's "unknown" and blanks are plainly missing: no warning
+        assert validate_cases(tiny_cases.assign(sex=["unknown", " ", None, "Male"] * 3))["sex"].isna().sum() == 9
+    with pytest.warns(UnreadSexWarning, match=r"case table: sex 'man' \(8 case\(s\)\) is not male/female or m/f; read as missing"):
+        df = validate_cases(tiny_cases.assign(sex=["man", "woman", "F"] * 4), source="case table")
+    assert df["sex"].isna().sum() == 8 and (df["sex"].dropna() == "female").all()
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -52,7 +53,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("site", "string", False, "hospital or source collection"),
     Column("modality", "string", False, "dermoscopic or clinical"),
     Column("age", "float64", False, "age in years"),
-    Column("sex", "string", False, "male or female"),
+    Column("sex", "string", False, "male or female (also read from m/f, any case; other values are missing, with a warning unless they say unknown)"),
     Column("anatom_site", "string", False, "anatomical site"),
     Column("artifacts", "string", False, "';'-joined artifacts present (hair;ruler;ink;dark_corner;...)"),
     Column("split", "string", False, "train, val or test"),
@@ -64,6 +65,11 @@ SPLITS: tuple[str, ...] = ("train", "val", "test")
 MODALITIES: tuple[str, ...] = ("dermoscopic", "clinical")
 SKIN_TONES: tuple[str, ...] = ("very_light", "light", "intermediate", "tan", "brown", "dark")
 _SEX_NAMES = {"male": "male", "m": "male", "female": "female", "f": "female"}
+_SEX_UNKNOWN = frozenset({"", "unknown", "unk", "na", "n/a", "nan", "none", "<na>", "?", "-"})
+
+
+class UnreadSexWarning(UserWarning):
+    """Some ``sex`` values were neither male/female (m/f) nor a way of writing "unknown"; they are read as missing."""
 _PATH_COLUMNS = ("image_path", "mask_path")
 
 
@@ -106,6 +112,11 @@ def validate_cases(df: pd.DataFrame, source: str = "case table") -> pd.DataFrame
         if len(bad):
             raise _fail(source, f"fitzpatrick must be 1-6, got {bad.iloc[0]} for case {out.loc[bad.index[0], 'case_id']!r}")
     if "sex" in out.columns:
+        written = out["sex"].dropna().str.strip().str.lower()
+        unread = written[~written.isin(list(_SEX_NAMES)) & ~written.isin(list(_SEX_UNKNOWN))]
+        if len(unread):  # e.g. "man", "1": read as missing, which silently emptied a metadata column
+            warnings.warn(f"{source}: sex {out.loc[unread.index[0], 'sex']!r} ({len(unread)} case(s)) is not male/female or m/f; read as missing",
+                          UnreadSexWarning, stacklevel=3)
         out["sex"] = out["sex"].map(lambda s: _SEX_NAMES.get(str(s).strip().lower()) if pd.notna(s) else None).astype("string")
     out["malignant"] = malignant_column(out["diagnosis"]) if "malignant" not in df.columns else out["malignant"].fillna(malignant_column(out["diagnosis"]))
     return out
