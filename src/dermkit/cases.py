@@ -65,7 +65,7 @@ SPLITS: tuple[str, ...] = ("train", "val", "test")
 MODALITIES: tuple[str, ...] = ("dermoscopic", "clinical")
 SKIN_TONES: tuple[str, ...] = ("very_light", "light", "intermediate", "tan", "brown", "dark")
 _SEX_NAMES = {"male": "male", "m": "male", "female": "female", "f": "female"}
-_SEX_UNKNOWN = frozenset({"", "unknown", "unk", "na", "n/a", "nan", "none", "<na>", "?", "-"})
+_SEX_UNKNOWN = frozenset({"", "unknown", "unk", "na", "n/a", "nan", "none", "<na>", "?", "-", "other_or_unspecified"})  # the last is SCIN's
 
 
 class UnreadSexWarning(UserWarning):
