@@ -93,3 +93,16 @@ def test_by_one_column_name_string(tables):
     r = run(preds, cases, by="skin_tone", n_boot=0)
     assert list(r["groups"]) == ["skin_tone"]
     assert {k: g["n"] for k, g in r["groups"]["skin_tone"].items()} == cases["skin_tone"].value_counts().to_dict()
+
+
+def test_tables_may_be_given_as_their_files(tables, tmp_path):
+    from dermkit.cases import save_cases
+
+    preds, cases = tables
+    preds.to_csv(tmp_path / "preds.csv", index=False)
+    save_cases(cases, tmp_path / "cases.parquet")
+    from_files = run(str(tmp_path / "preds.csv"), tmp_path / "cases.parquet", by="skin_tone", n_boot=0)  # was an AttributeError on str
+    assert jsonable(from_files) == jsonable(run(preds, cases, by="skin_tone", n_boot=0))
+    preds.drop(columns="case_id").to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(DataError, match=r"bad.csv: no case_id column"):  # the file is named, not "predictions"
+        run(tmp_path / "bad.csv", cases)

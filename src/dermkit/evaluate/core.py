@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Sequence
 
@@ -24,8 +25,8 @@ GROUP_CI_METRICS = DEFAULT_METRICS
 
 
 def evaluate(
-    preds: pd.DataFrame,
-    cases: pd.DataFrame,
+    preds: pd.DataFrame | str | os.PathLike[str],
+    cases: pd.DataFrame | str | os.PathLike[str],
     by: str | Sequence[str] = (),
     split: str | None = None,
     n_boot: int = 200,
@@ -34,6 +35,8 @@ def evaluate(
     n_bins: int = 15,
 ) -> dict:
     """Score a predictions table against its cases: overall, per group of each ``by`` column, fairness.
+
+    ``preds`` and ``cases`` are DataFrames or their files (``.parquet``/``.csv``).
 
     Returns a JSON-ready dict:
 

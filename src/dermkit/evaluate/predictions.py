@@ -81,8 +81,8 @@ class Joined:
 
 
 def join_predictions(
-    preds: pd.DataFrame,
-    cases: pd.DataFrame,
+    preds: pd.DataFrame | str | os.PathLike[str],
+    cases: pd.DataFrame | str | os.PathLike[str],
     split: str | None = None,
     source: str = "predictions",
     cases_source: str = "cases",
@@ -93,7 +93,8 @@ def join_predictions(
     prediction case ids absent from the cases, NaN / out-of-range probabilities or rows not
     summing to 1 (within ``SUM_TOLERANCE``), a ``pred`` that is not a class, a diagnosis outside
     the classes. Cases without ground truth (empty or ``unknown`` diagnosis) are left out with a
-    note; with ``split`` only cases of that split are kept.
+    note; with ``split`` only cases of that split are kept. Either table may be given as its file
+    (:func:`read_predictions`, :func:`dermkit.cases.load_cases`), which then names it in errors.
 
     Example:
         >>> cases = pd.DataFrame({"case_id": ["a", "b"], "diagnosis": ["nevus", "melanoma"]})
@@ -101,6 +102,12 @@ def join_predictions(
         >>> join_predictions(preds, cases).y_true.tolist()
         [1, 0]
     """
+    if not isinstance(preds, pd.DataFrame):  # a file: 'DataFrame' object expected, or "str has no attribute columns"
+        preds, source = read_predictions(preds), str(preds)
+    if not isinstance(cases, pd.DataFrame):
+        from dermkit.cases import load_cases
+
+        cases, cases_source = load_cases(cases), str(cases)
     if "case_id" not in preds.columns:
         raise DataError(f"{source}: no case_id column; found {', '.join(map(str, preds.columns))}")
     if "case_id" not in cases.columns or "diagnosis" not in cases.columns:

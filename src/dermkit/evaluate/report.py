@@ -130,8 +130,8 @@ def image_uri(image: np.ndarray, size: int = 128) -> str | None:
 
 
 def write_report(
-    preds: pd.DataFrame,
-    cases: pd.DataFrame,
+    preds: pd.DataFrame | str | os.PathLike[str],
+    cases: pd.DataFrame | str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     by: Sequence[str] = (),
     metrics: dict | None = None,
@@ -142,6 +142,8 @@ def write_report(
     **evaluate_kw: Any,
 ) -> dict[str, Path]:
     """Write ``out_dir/metrics.json`` and ``out_dir/report.html``; return their paths.
+
+    ``preds`` and ``cases`` are DataFrames or their files, as for :func:`dermkit.evaluate.evaluate`.
 
     ``metrics`` is a result of :func:`dermkit.evaluate.evaluate` (computed here with ``by``,
     ``split`` and ``evaluate_kw`` when not given). ``counterfactual`` is an optional result of
