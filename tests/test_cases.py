@@ -119,7 +119,9 @@ def test_split_is_grouped_stratified_and_deterministic():
 
 def test_group_key_prefers_patient_then_lesion():
     df = pd.DataFrame({"case_id": ["a", "b", "c"], "lesion_id": ["L1", "L1", None], "patient_id": ["P", None, None]})
-    assert group_keys(df).tolist() == ["patient_id:P", "lesion_id:L1", "c"]
+    assert group_keys(df).tolist() == ["patient_id:P", "patient_id:P", "c"]  # b is a's lesion, so a's patient's (was lesion_id:L1: another group)
+    df = pd.DataFrame({"case_id": ["a", "b", "c", "d"], "lesion_id": ["L1", "L1", "L2", "L2"], "patient_id": ["P", "Q", "Q", "R"]})
+    assert group_keys(df).tolist() == ["patient_id:P"] * 4  # P and Q share L1, Q and R share L2: one group
 
 
 def test_split_rejects_bad_fractions():
@@ -142,3 +144,36 @@ def test_split_of_tiny_tables_is_an_error_or_a_split_never_a_raw_exception():
         except DataError:
             continue
         assert out.groupby("patient_id")["split"].nunique().max() == 1
+
+
+def _many_patients(n=400, patients=200, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "case_id": [f"C{i}" for i in range(n)],
+        "image_path": [f"im/{i}.png" for i in range(n)],
+        "diagnosis": rng.choice(["nevus", "melanoma", "bkl", "bcc"], n, p=[0.6, 0.2, 0.1, 0.1]),
+        "patient_id": [f"P{v}" for v in rng.integers(0, patients, n)],
+    })
+
+
+@pytest.mark.parametrize("fractions", [(0.5, 0.1, 0.4), (0.2, 0.2, 0.6), (0.3, 0.5, 0.2), (0.7, 0.15, 0.15)])
+def test_split_shares_come_close_to_the_fractions_asked_for(fractions):
+    out = split_cases(_many_patients(), fractions, seed=0)
+    shares = out["split"].value_counts(normalize=True).reindex(["train", "val", "test"]).to_numpy()
+    assert np.abs(shares - np.asarray(fractions)).max() < 0.04, shares  # one fold of two gave test 0.505 for 0.4 and 0.6
+    assert out.groupby("patient_id")["split"].nunique().max() == 1
+
+
+def test_a_lesion_stays_in_one_split_when_only_some_rows_name_its_patient():
+    rows = [{"case_id": f"L{l}_{k}", "image_path": "x.png", "diagnosis": ["nevus", "melanoma"][l % 2], "lesion_id": f"L{l}",
+             "patient_id": f"P{l // 2}" if k < 2 else None} for l in range(60) for k in range(3)]
+    out = split_cases(pd.DataFrame(rows), seed=0)
+    assert out.groupby("lesion_id")["split"].nunique().max() == 1  # 30 of 60 lesions were in two splits
+    assert out.groupby("patient_id")["split"].nunique().max() == 1 and set(out["split"]) == {"train", "val", "test"}
+
+
+def test_too_few_patients_for_the_splits_are_named():
+    two = _many_patients(12).assign(patient_id=["P1"] * 6 + ["P2"] * 6)
+    with pytest.raises(DataError, match=r"cannot split 2 patient/lesion group\(s\) into 3 splits"):  # said "only 1 group"
+        split_cases(two, seed=0)
+    assert set(split_cases(two, (0.5, 0.0, 0.5), seed=0)["split"]) == {"train", "test"}

@@ -229,13 +229,35 @@ def save_cases(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def group_keys(df: pd.DataFrame) -> pd.Series:
-    """The grouping key of each row for leak-free splits: patient, else lesion, else the case itself."""
+    """The grouping key of each row for leak-free splits: patient, else lesion, else the case itself.
+
+    Rows that share a lesion get one key even where only some of them name the patient (the
+    lesion's rows without a patient id would otherwise form a group of their own, in another split).
+
+    Example:
+        >>> t = pd.DataFrame({"case_id": ["a", "b", "c"], "lesion_id": ["L1", "L1", "L2"], "patient_id": ["P1", None, None]})
+        >>> group_keys(t).tolist()
+        ['patient_id:P1', 'patient_id:P1', 'lesion_id:L2']
+    """
     key = pd.Series(df["case_id"].astype(str).values, index=df.index)
     for col in ("lesion_id", "patient_id"):  # later columns take precedence
         if col in df.columns:
             vals = df[col]
             key = key.where(vals.isna(), col + ":" + vals.astype(str))
-    return key
+    if "lesion_id" not in df.columns:
+        return key
+    parent: dict[str, str] = {}
+
+    def root(k: str) -> str:
+        while parent.get(k, k) != k:
+            k = parent[k]
+        return k
+
+    for keys in key.groupby(df["lesion_id"].to_numpy()).unique():  # the keys that one lesion's rows carry
+        roots = sorted({root(k) for k in keys}, key=lambda k: (not k.startswith("patient_id:"), k))
+        for other in roots[1:]:
+            parent[other] = roots[0]  # a patient's key, where there is one, names the merged group
+    return key.map(root) if parent else key
 
 
 def split_cases(
@@ -260,6 +282,9 @@ def split_cases(
         raise ConfigError(f"cannot stratify by {stratify!r}: no such column")
     out = df.copy()
     groups = group_keys(out).to_numpy()
+    needed, n_groups = int((fr > 0).sum()), len(set(groups))
+    if n_groups < needed:
+        raise DataError(f"cannot split {n_groups} patient/lesion group(s) into {needed} splits: each split needs a group of its own")
     labels = out[stratify].fillna("<none>").astype(str).to_numpy() if stratify else np.zeros(len(out), dtype=str)
     split = np.full(len(out), "train", dtype=object)
     remaining = np.arange(len(out))
@@ -274,20 +299,32 @@ def split_cases(
     return out
 
 
+def _fold_plan(share: float) -> tuple[int, int]:
+    """``(k, m)``: hold out ``m`` of ``k`` stratified group folds for a share of ``share``. One fold of
+    ``round(1 / share)`` where that is within 0.02 of it (0.15 -> 1 of 7), else the fewest folds, up to
+    ten, that come closest (0.4 -> 2 of 5; one fold of 2 gave 0.5)."""
+    k = max(2, int(round(1.0 / share)))
+    if abs(1.0 / k - share) <= 0.02:
+        return k, 1
+    plans = [(abs(round(share * n) / n - share), n, int(round(share * n))) for n in range(2, 11) if 1 <= round(share * n) <= n - 1]
+    _, k, m = min(plans) if plans else (0.0, k, 1)
+    return k, m
+
+
 def _hold_out(idx, groups, labels, share, seed, sgkf_cls, gss_cls) -> np.ndarray:
     n_groups = len(set(groups[idx]))
     if n_groups < 2:
-        raise DataError(f"cannot split: only {n_groups} patient/lesion group(s)")
+        raise DataError(f"cannot split: only {n_groups} patient/lesion group(s) left for the remaining splits")
     import warnings
 
-    k = max(2, int(round(1.0 / share)))
+    k, m = _fold_plan(share)
     if n_groups >= 2 * k:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # sklearn warns when a class has fewer groups than folds
-                folds = sgkf_cls(n_splits=k, shuffle=True, random_state=seed)
-                _, held = next(folds.split(idx, labels[idx], groups[idx]))
-            return idx[held]
+                folds = sgkf_cls(n_splits=k, shuffle=True, random_state=seed).split(idx, labels[idx], groups[idx])
+                held = np.concatenate([next(folds)[1] for _ in range(m)])
+            return idx[np.sort(held)]
         except ValueError:  # a class too small to stratify: fall back to an unstratified group split
             pass
     try:
