@@ -35,6 +35,7 @@ def test_rate_shortcut_and_field_overrides():
         ({"colour": 1}, "unknown generator option 'colour'"),
         ({"split_fractions": (0.5, 0.5, 0.5)}, "split_fractions"),
         ({"split_fractions": (float("nan"), 0.5, 0.5)}, "split_fractions"),
+        ({"split_fractions": (0, 0, 1)}, r"split_fractions must be three non-negative numbers summing to 1 with train > 0, got \(0, 0, 1\)"),
         ({"class_weights": {"nevus": 0, "melanoma": 0}}, "positive, finite sum"),
         ({"lesions_per_patient": 2}, "lesions_per_patient must be two integers"),
         ({"lesions_per_patient": (1, 2, 3)}, "lesions_per_patient must be two integers"),

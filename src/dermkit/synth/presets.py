@@ -85,7 +85,7 @@ class Preset:
             raise ConfigError(f"{self.name}: radius_scale must be in [0.2, 2.5], got {self.radius_scale!r}")
         fr = self.split_fractions
         if not (_numbers(fr, 3) and min(fr) >= 0 and abs(sum(fr) - 1) <= 1e-6 and fr[0] > 0):
-            raise ConfigError(f"{self.name}: split_fractions must be three non-negative numbers summing to 1, got {fr!r}")
+            raise ConfigError(f"{self.name}: split_fractions must be three non-negative numbers summing to 1 with train > 0, got {fr!r}")
         return self
 
     def rate(self, artifact: str, diagnosis: str, split: str) -> float:
