@@ -213,6 +213,9 @@ def check_table_path(path: str | os.PathLike[str]) -> Path:
         raise ConfigError(f"{p}: case tables are written as .parquet or .csv")
     if p.is_dir():
         raise ConfigError(f"{p} is a folder; give a file name ending in .parquet or .csv")
+    above = next((a for a in p.parents if a.exists()), None)
+    if above is not None and not above.is_dir():
+        raise ConfigError(f"{p}: {above} is a file, not a folder")
     return p
 
 

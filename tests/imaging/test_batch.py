@@ -53,6 +53,19 @@ def test_cache_is_reused_and_stale_rows_redone(toned_table, tmp_path):
     assert second.loc[1, "ita"] == pytest.approx(first.loc[1, "ita"])
 
 
+def test_cache_rows_of_images_rewritten_at_the_same_path_are_measured_again(toned_table, tmp_path, skin_image):
+    cases = load_cases(toned_table)
+    cache = tmp_path / "cache.jsonl"
+    measure_cases(cases, workers=1, cache=cache, progress=False)
+    rows = [json.loads(line) for line in cache.read_text().splitlines()]
+    rows[0]["ita"] = rows[1]["ita"] = 12.345  # planted: a reused row keeps it
+    cache.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_image(tmp_path / "b.png", skin_image(-45.0, size=96, hair=6, seed=1)[0])  # new pixels, same path (e.g. synth run again)
+    again = measure_cases(cases, workers=1, cache=cache, progress=False)
+    assert again.loc[0, "ita"] == 12.345  # a's file is unchanged
+    assert again.loc[1, "ita"] == pytest.approx(-45.0, abs=2.0)  # was 12.345: the old image's value
+
+
 def test_unavailable_images_get_missing_tone(toned_table):
     cases = load_cases(toned_table)
     cases["image_available"] = [True, True, True, True, False]
@@ -84,6 +97,36 @@ def test_preprocess_writes_images_and_resumes(toned_table, tmp_path):
     assert (out_dir / "images" / "c.png").stat().st_mtime_ns == stamp
 
 
+def test_preprocess_redoes_images_whose_source_changed(toned_table, tmp_path, skin_image):
+    cases = load_cases(toned_table)
+    out_dir = tmp_path / "clean"
+    preprocess_cases(cases, out_dir, colour_constancy="gray_world", workers=1, progress=False)
+    stamp = (out_dir / "images" / "a.png").stat().st_mtime_ns
+    other = tmp_path / "other.png"
+    write_image(other, skin_image(-45.0, size=96, hair=0, seed=9)[0])
+    changed = cases.assign(image_path=[str(other) if c == "c" else p for c, p in zip(cases["case_id"], cases["image_path"])])
+    preprocess_cases(changed, out_dir, colour_constancy="gray_world", workers=1, progress=False)  # another table into the same folder
+    fresh = preprocess_cases(changed, tmp_path / "fresh", colour_constancy="gray_world", workers=1, progress=False)
+    assert np.array_equal(read_image(out_dir / "images" / "c.png"), read_image(tmp_path / "fresh" / fresh.loc[2, "image_path"]))  # was the old c
+    assert (out_dir / "images" / "a.png").stat().st_mtime_ns == stamp  # unchanged sources are still reused
+
+
+def test_preprocess_refuses_to_write_over_its_input(toned_table, tmp_path):
+    cases = load_cases(toned_table)
+    src = tmp_path / "src"
+    (src / "images").mkdir(parents=True)
+    for c in TONES:
+        (src / "images" / f"{c}.png").write_bytes((tmp_path / f"{c}.png").read_bytes())
+    inside = cases.assign(image_path=[str(src / "images" / f"{c}.png") for c in cases["case_id"]])
+    before = {p.name: p.read_bytes() for p in (src / "images").iterdir()}
+    with pytest.raises(ConfigError, match=r"src: the input images are there .*a.png.*write the pre-processed copies to another folder"):
+        preprocess_cases(inside, src, colour_constancy="gray_world", workers=1, progress=False)  # they counted as done: nothing was processed
+    assert {p.name: p.read_bytes() for p in (src / "images").iterdir()} == before and not (src / "preprocessing.json").exists()
+    with pytest.raises(ConfigError, match="workers must be a whole number >= 1, got 0"):
+        preprocess_cases(cases, tmp_path / "pq", remove_hair=True, workers=0)
+    assert not (tmp_path / "pq").exists()  # preprocessing.json claimed the folder for these settings
+
+
 def test_preprocess_errors(toned_table, tmp_path):
     cases = load_cases(toned_table)
     with pytest.raises(ConfigError, match="nothing to do"):
@@ -108,6 +151,10 @@ def test_cli_tone_and_preprocess(toned_table, tmp_path):
     assert res.returncode == 0, res.stderr
     pp = load_cases(tmp_path / "pp" / "cases.parquet")
     assert all(read_image(p).shape == (96, 96, 3) for p in pp["image_path"])
+    res = _cli("preprocess", str(toned_table), "--cc-method", "gray_world", "-o", str(tmp_path / "pp2"))  # was ignored without --colour-constancy
+    assert res.returncode == 0 and load_cases(tmp_path / "pp2" / "cases.parquet")["preprocessing"].eq("gray_world").all(), res.stderr
+    res = _cli("preprocess", str(tmp_path / "pp2" / "cases.parquet"), "--colour-constancy", "-o", str(tmp_path / "pp2"))
+    assert res.returncode == 1 and "pp2/cases.parquet would be replaced by the pre-processed table" in res.stderr
     res = _cli("tone", str(tmp_path / "missing.parquet"), "-o", str(tmp_path / "t.parquet"))
     assert res.returncode == 1 and "missing.parquet" in res.stderr
 
@@ -121,3 +168,8 @@ def test_cli_tone_checks_its_output_before_measuring(toned_table, tmp_path):
     res = _cli("tone", str(toned_table), "-o", str(out / "folder.csv"))
     assert res.returncode == 1 and "is a folder" in res.stderr, res.stderr
     assert sorted(p.name for p in out.iterdir()) == ["folder.csv"]  # no resume cache left behind
+    (out / "afile").write_text("x")
+    res = _cli("tone", str(toned_table), "-o", str(out / "afile" / "t.parquet"))
+    assert res.returncode == 1 and "afile is a file, not a folder" in res.stderr, res.stderr  # named the hidden cache file
+    res = _cli("tone", str(toned_table), "-o", str(out / "new" / "deeper" / "t.parquet"))  # a folder not made yet, as split and synth allow
+    assert res.returncode == 0 and load_cases(out / "new" / "deeper" / "t.parquet")["ita"].notna().all(), res.stderr

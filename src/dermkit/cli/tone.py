@@ -25,6 +25,7 @@ def tone_cmd(
     from dermkit.imaging.batch import measure_cases
 
     check_table_path(out)  # before the images are measured, not after
+    out.parent.mkdir(parents=True, exist_ok=True)  # the resume cache is written beside it from the start
     cases = load_cases(cases_path)
     cache = out.parent / f".{out.name}.tone-cache.jsonl"
     try:

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
+from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError
 from dermkit.io import file_stems, read_image, read_mask, write_image
 
@@ -64,6 +65,18 @@ def _parallel(fn: Callable[[Any], Any], jobs: list[Any], workers: int, label: st
                 raise
 
 
+def file_identity(path: str | os.PathLike[str] | None) -> list[int] | None:
+    """``[size, mtime_ns]`` of a file (``None`` for no path or a missing file): what a resumed run
+    compares to know that a result it kept was made from the file as it is now."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def _path(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value) else str(value)
 
@@ -87,17 +100,6 @@ def _tone_job(job: tuple[str, str, str | None, str]) -> dict[str, Any]:
     }
 
 
-def _read_cache(cache: Path | None) -> dict[str, dict[str, Any]]:
-    done: dict[str, dict[str, Any]] = {}
-    if cache is None or not cache.is_file():
-        return done
-    for line in cache.read_text().splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:  # a line cut short by an interruption
-            continue
-        done[row["case_id"]] = row
-    return done
 
 
 def measure_cases(
@@ -114,7 +116,8 @@ def measure_cases(
     ``fitzpatrick_est`` is the Kinyanjui mapping (the table's own ``fitzpatrick`` is left alone).
     The lesion mask (``mask_path``) is used when present and ``use_masks``. Rows whose image is
     marked unavailable get missing values. With ``cache`` (a JSON-lines file) finished results
-    are appended as they come and reused on the next run for unchanged rows.
+    are appended as they come and reused on the next run for rows whose paths, method and files
+    (size and modification time) are unchanged.
 
     Example:
         >>> out = measure_cases(cases, workers=2)  # doctest: +SKIP
@@ -125,21 +128,24 @@ def measure_cases(
     if method not in AGGREGATIONS:
         raise ConfigError(f"unknown ITA aggregation {method!r}; known: {', '.join(AGGREGATIONS)}")
     cache_path = Path(cache) if cache is not None else None
-    done = _read_cache(cache_path)
+    done = {row["case_id"]: row for row in _read_json_lines(cache_path)}
     available = cases["image_available"].fillna(True) if "image_available" in cases.columns else pd.Series(True, index=cases.index)
-    jobs, results = [], {}
+    jobs, results, identities = [], {}, {}
     for (_, row), ok in zip(cases.iterrows(), available):
         if not ok:
             continue
         job = (str(row["case_id"]), str(row["image_path"]), _path(row.get("mask_path")) if use_masks else None, method)
         hit = done.get(job[0])
-        if hit is not None and (hit["image_path"], hit["mask_path"], hit["method"]) == job[1:]:
-            results[job[0]] = hit
+        files = [file_identity(job[1]), file_identity(job[2])]
+        if hit is not None and (hit["image_path"], hit["mask_path"], hit["method"]) == job[1:] and hit.get("files") == files:
+            results[job[0]] = hit  # measured on these very files (images rewritten at the same paths were reused before)
         else:
             jobs.append(job)
+            identities[job[0]] = files
     handle = cache_path.open("a") if cache_path is not None else None
     try:
         for row in _parallel(_tone_job, jobs, workers, "tone", progress):
+            row["files"] = identities[row["case_id"]]
             results[row["case_id"]] = row
             if handle is not None:
                 handle.write(json.dumps(row) + "\n")
@@ -156,11 +162,15 @@ def measure_cases(
     return out
 
 
-def _claim_folder(out: Path, settings: dict[str, Any]) -> None:
-    """Record ``settings`` in ``out/preprocessing.json``; :class:`DataError` if an earlier run there used others.
+DONE_LIST = ".preprocessed.jsonl"
+"""In a pre-processing folder: one JSON line per image written (its name and the source file's
+path and :func:`file_identity`), so that a resumed run reuses only images made from the same files."""
 
-    Images already in ``out`` are reused (to resume an interrupted run), which is right only when
-    they were made with the same settings."""
+
+def _claim_folder(out: Path, settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Record ``settings`` in ``out/preprocessing.json`` and return the images an earlier run with
+    the same settings finished (by file name, from :data:`DONE_LIST`); :class:`DataError` if an
+    earlier run there used other settings."""
     from dermkit.io import write_json
 
     marker = out / "preprocessing.json"
@@ -168,19 +178,44 @@ def _claim_folder(out: Path, settings: dict[str, Any]) -> None:
         earlier = json.loads(marker.read_text())
         if earlier != settings:
             raise DataError(f"{out} holds images pre-processed with {earlier}, not {settings}; write to another folder (or delete it)")
-        return
-    write_json(marker, settings)
+    else:
+        write_json(marker, settings)
+    return {row["name"]: row for row in _read_json_lines(out / DONE_LIST)}
 
 
-def _preprocess_job(job: tuple[str, str, str, str | None, bool, str]) -> dict[str, Any]:
+def _read_json_lines(path: Path | None) -> list[dict[str, Any]]:
+    """The rows of a JSON-lines file written as results came (none if it is absent); a line cut
+    short by an interruption is skipped."""
+    if path is None or not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
+def _refuse_writing_over_the_input(cases: pd.DataFrame, out: Path) -> None:
+    """:class:`ConfigError` if an input image lies in the folders pre-processing writes into (the
+    originals would be overwritten, or counted as done and left unprocessed)."""
+    targets = [(out / sub).resolve() for sub in ("images", "hair_masks")]
+    for path in cases["image_path"].astype(str):
+        source = Path(path).resolve()
+        if any(source.is_relative_to(t) for t in targets):
+            raise ConfigError(f"{out}: the input images are there ({path}); write the pre-processed copies to another folder")
+
+
+def _preprocess_job(job: tuple[str, str, str, str | None, bool, str, bool]) -> dict[str, Any]:
     from dermkit.imaging.colour import colour_constancy
     from dermkit.imaging.hair import remove_hair
 
-    case_id, image_path, out_dir, method, hair, name = job
+    case_id, image_path, out_dir, method, hair, name, finished = job
     image_out = Path(out_dir) / "images" / f"{name}.png"
     mask_out = Path(out_dir) / "hair_masks" / f"{name}.png"
-    row: dict[str, Any] = {"case_id": case_id, "image_path": f"images/{name}.png"}
-    if image_out.is_file() and (not hair or mask_out.is_file()):  # done by an earlier run
+    row: dict[str, Any] = {"case_id": case_id, "image_path": f"images/{name}.png", "name": name}
+    if finished and image_out.is_file() and (not hair or mask_out.is_file()):  # done by an earlier run, from this very file
         if hair:
             row["hair_fraction"] = float(read_mask(mask_out).mean())
         return row
@@ -208,9 +243,11 @@ def preprocess_cases(
     Hair removal (when asked) runs first, then colour constancy (a :data:`dermkit.imaging.colour.
     METHODS` name, or ``None``). Hair masks go to ``out_dir/hair_masks`` and the share of hair
     pixels to a ``hair_fraction`` column. ``image_path`` values are relative to ``out_dir`` (save the
-    table there); other paths are kept. Images already written by an earlier run are skipped (an
-    interrupted run resumes); ``out_dir/preprocessing.json`` records the settings, and a folder
-    pre-processed with other settings is refused rather than mixed.
+    table there); other paths are kept. Images an earlier run wrote from the same source files
+    (path, size and modification time, listed in ``out_dir/.preprocessed.jsonl``) are skipped, so
+    an interrupted run resumes; others are made again. ``out_dir/preprocessing.json`` records the
+    settings, and a folder pre-processed with other settings is refused rather than mixed, as is a
+    folder whose ``images/`` holds the input images themselves.
 
     Example:
         >>> new = preprocess_cases(cases, "clean", remove_hair=True)  # doctest: +SKIP
@@ -225,11 +262,22 @@ def preprocess_cases(
     if "image_available" in cases.columns and not cases["image_available"].fillna(True).all():
         missing = cases.loc[~cases["image_available"].fillna(True).astype(bool), "case_id"].iloc[0]
         raise DataError(f"case {missing!r} has no image (image_available is False); drop such rows first")
+    check_count("workers", workers, 1)  # before the folder is claimed
     out = Path(out_dir)
+    _refuse_writing_over_the_input(cases, out)
     names = file_stems(cases["case_id"].astype(str), out)  # IDs that would collide as file names stop the run here
-    _claim_folder(out, {"colour_constancy": colour_constancy, "remove_hair": remove_hair})
-    jobs = [(str(c), str(p), str(out), colour_constancy, remove_hair, n) for c, p, n in zip(cases["case_id"], cases["image_path"], names)]
-    rows = {r["case_id"]: r for r in _parallel(_preprocess_job, jobs, workers, "preprocess", progress)}
+    finished = _claim_folder(out, {"colour_constancy": colour_constancy, "remove_hair": remove_hair})
+    jobs, sources = [], {}
+    for c, p, n in zip(cases["case_id"], cases["image_path"], names):
+        sources[n] = {"name": n, "source": str(Path(p).resolve()), "file": file_identity(p)}
+        earlier = finished.get(n)
+        jobs.append((str(c), str(p), str(out), colour_constancy, remove_hair, n, earlier is not None and earlier == sources[n]))
+    rows = {}
+    with (out / DONE_LIST).open("a") as done:
+        for r in _parallel(_preprocess_job, jobs, workers, "preprocess", progress):
+            rows[r["case_id"]] = r
+            done.write(json.dumps(sources[r["name"]]) + "\n")
+            done.flush()
     new = cases.copy()
     ids = new["case_id"].astype(str)
     new["image_path"] = pd.array([rows[c]["image_path"] for c in ids], dtype="string")
