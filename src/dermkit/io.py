@@ -110,6 +110,18 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def file_identity(path: str | os.PathLike[str] | None) -> list[int] | None:
+    """``[size, mtime_ns]`` of a file (``None`` for no path or a missing file): what a resumed run
+    compares to know that a result it kept was made from the file as it is now."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file as RGB uint8 ``(H, W, 3)``.
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,8 +42,12 @@ def test_preprocess_cases_writes_copies(tmp_path):
     write_image(tmp_path / "a.png", np.full((16, 16, 3), 120, np.uint8))
     cases = pd.DataFrame({"case_id": ["a"], "image_path": [str(tmp_path / "a.png")]})
     out = preprocess_cases(cases, Preprocessing(clahe=True), tmp_path / "cache", progress=False)
-    assert out["image_path"].iloc[0] == str(tmp_path / "cache" / "a.png")
-    assert read_image(out["image_path"].iloc[0]).shape == (16, 16, 3)
+    first = Path(out["image_path"].iloc[0])
+    assert first.parent == tmp_path / "cache" and first.name.startswith("a-") and read_image(first).shape == (16, 16, 3)
+    assert preprocess_cases(cases, Preprocessing(clahe=True), tmp_path / "cache", progress=False)["image_path"].iloc[0] == str(first)  # reused
+    write_image(tmp_path / "a.png", np.full((16, 16, 3), 30, np.uint8))  # the source rewritten at the same path
+    again = preprocess_cases(cases, Preprocessing(clahe=True), tmp_path / "cache", progress=False)["image_path"].iloc[0]
+    assert again != str(first) and read_image(again).max() < read_image(first).min()  # was the old copy: the old image trained on
 
 
 def test_bad_options():

@@ -112,7 +112,8 @@ def test_a_folder_holding_a_run_is_refused_and_overwriting_it_preprocesses_afres
     train_segmenter(ellipse_cases, run, preprocessing=grey_world, overwrite=True, **kw)
     assert sorted(p.name for p in (run / "preprocessed").iterdir()) == sorted([clahe.key, grey_world.key])
     case_id, image = ellipse_cases["case_id"].iloc[0], read_image(ellipse_cases["image_path"].iloc[0])
-    assert np.array_equal(read_image(run / "preprocessed" / grey_world.key / f"{case_id}.png"), preprocess_image(image, grey_world))
+    copy, = (run / "preprocessed" / grey_world.key).glob(f"{case_id}-*.png")
+    assert np.array_equal(read_image(copy), preprocess_image(image, grey_world))
     assert json.loads((run / "config.json").read_text())["preprocessing"]["colour_constancy"] == "gray_world"
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError
-from dermkit.io import file_stems, read_image, read_mask, write_image
+from dermkit.io import file_identity, file_stems, read_image, read_mask, write_image
 
 TONE_COLUMNS: tuple[str, ...] = ("ita", "skin_tone", "fitzpatrick_est", "tone_reliable")
 
@@ -63,18 +63,6 @@ def _parallel(fn: Callable[[Any], Any], jobs: list[Any], workers: int, label: st
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
-
-
-def file_identity(path: str | os.PathLike[str] | None) -> list[int] | None:
-    """``[size, mtime_ns]`` of a file (``None`` for no path or a missing file): what a resumed run
-    compares to know that a result it kept was made from the file as it is now."""
-    if path is None:
-        return None
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns]
 
 
 def _path(value: Any) -> str | None:

@@ -135,13 +135,18 @@ def preprocess_cases(cases: pd.DataFrame, settings: Preprocessing, out_dir: str 
     """Pre-process every case's image once into ``out_dir`` and return the table pointing at the copies.
 
     Images already written by an earlier (interrupted) call are reused, so ``out_dir`` must hold
-    images of these settings only (e.g. a folder named by :attr:`Preprocessing.key`). With no step
-    switched on the table is returned unchanged.
+    images of these settings only (e.g. a folder named by :attr:`Preprocessing.key`). Each copy's
+    name carries a digest of its source file's path, size and modification time, so a source
+    rewritten at the same path, or another table with the same case ids, is pre-processed again.
+    With no step switched on the table is returned unchanged.
 
     Example:
         >>> pre_cases = preprocess_cases(cases, Preprocessing(clahe=True), "cache/clahe")  # doctest: +SKIP
     """
-    from dermkit.io import file_stems, read_image, write_image
+    import hashlib
+    import json
+
+    from dermkit.io import file_identity, file_stems, read_image, write_image
     from rich.progress import track
 
     if not settings.active:
@@ -150,7 +155,8 @@ def preprocess_cases(cases: pd.DataFrame, settings: Preprocessing, out_dir: str 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, src in track(list(zip(file_stems(cases["case_id"], folder), cases["image_path"])), "pre-processing", disable=not progress):
-        dst = folder / f"{name}.png"
+        source = json.dumps([str(Path(src).resolve()), file_identity(src)])
+        dst = folder / f"{name}-{hashlib.sha1(source.encode()).hexdigest()[:12]}.png"  # a new source file is a new copy
         if not dst.is_file():
             write_image(dst, preprocess_image(read_image(src), settings))
         paths.append(str(dst))

@@ -19,8 +19,8 @@ The run folder holds ``model.safetensors`` + ``config.json`` (:mod:`dermkit.mode
 ``history.csv`` and ``loss_curve.png`` (one row per epoch: losses, validation Dice and Jaccard,
 learning rate, images/s; a resumed run keeps its earlier rows), ``lightning/last.ckpt`` for
 ``resume=True`` and the pre-processed images under
-``preprocessed/<settings key>/`` (:attr:`.Preprocessing.key`), so that images pre-processed with
-other settings are never reused.
+``preprocessed/<settings key>/<case>-<source digest>.png`` (:attr:`.Preprocessing.key`), so that
+images pre-processed with other settings, or from other source files, are never reused.
 
 Example:
     >>> run = train_segmenter("cases.parquet", "runs/seg", arch="unet", encoder="resnet18",
