@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
-from dermkit.errors import DataError
+from dermkit.errors import ConfigError, DataError
 
 
 @contextlib.contextmanager
@@ -343,8 +343,35 @@ def image_shape(path: str | os.PathLike[str], kind: str = "image") -> tuple[int,
     return height, width
 
 
+WRITABLE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+"""File types :func:`write_image` writes (its format follows the suffix)."""
+
+
+def check_image_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`Path` if an image can be written there: a suffix of
+    :data:`WRITABLE_IMAGE_SUFFIXES`, not a folder, no file above it; else :class:`ConfigError`.
+    Commands call it before long work, so that the last step does not fail.
+
+    Example:
+        >>> check_image_path("sheet.txt")
+        Traceback (most recent call last):
+        ...
+        dermkit.errors.ConfigError: sheet.txt: images are written as .png, .jpg, .jpeg, .bmp, .tif, .tiff or .webp
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{p} is a folder; give an image file name such as {p / 'sheet.png'}")
+    if p.suffix.lower() not in WRITABLE_IMAGE_SUFFIXES:
+        raise ConfigError(f"{p}: images are written as {', '.join(WRITABLE_IMAGE_SUFFIXES[:-1])} or {WRITABLE_IMAGE_SUFFIXES[-1]}")
+    above = next((a for a in p.parents if a.exists()), None)
+    if above is not None and not above.is_dir():
+        raise ConfigError(f"{p}: {above} is a file, not a folder")
+    return p
+
+
 def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:
-    """Write an RGB uint8 image (or a bool/uint8 mask) atomically; the format follows the suffix."""
+    """Write an RGB uint8 image (or a bool/uint8 mask) atomically; the format follows the suffix
+    (:data:`WRITABLE_IMAGE_SUFFIXES`; another is a :class:`ConfigError`)."""
     import cv2
 
     arr = np.asarray(image)
@@ -352,7 +379,7 @@ def write_image(path: str | os.PathLike[str], image: np.ndarray) -> None:
         arr = arr.astype(np.uint8) * 255
     if arr.ndim == 3:
         arr = arr[:, :, ::-1]
-    target = Path(path)
+    target = check_image_path(path) if Path(path).suffix else Path(path)
     ok, buf = cv2.imencode(target.suffix or ".png", np.ascontiguousarray(arr))
     if not ok:
         raise DataError(f"cannot encode image for {target}")

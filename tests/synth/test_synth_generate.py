@@ -74,6 +74,10 @@ def test_cli_writes_data_preview_and_reports_errors_on_one_line(tmp_path):
     res = subprocess.run([sys.executable, "-m", "dermkit.cli", "synth", "-o", str(tmp_path / "bad"), "--set", "hair_rate=2"], capture_output=True, text=True)
     assert res.returncode == 1 and res.stderr.strip().count("\n") == 0 and "hair_rate" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "bad").exists()
+    for preview, message in ((tmp_path / "sheet.txt", "sheet.txt: images are written as .png"), (tmp_path, "is a folder; give an image file name")):
+        res = subprocess.run([*cmd[:3], "synth", "-n", "2", "--size", "48", "-o", str(tmp_path / "p"), "--preview", str(preview)], capture_output=True, text=True)
+        assert res.returncode == 1 and message in res.stderr and "Traceback" not in res.stderr, res.stderr  # a traceback once every image was rendered
+        assert not (tmp_path / "p").exists()
 
 
 def test_generating_again_into_a_folder_replaces_the_earlier_set_whole(tmp_path):

@@ -29,8 +29,11 @@ def synth_cmd(
     from dermkit.cases import summarize
     from dermkit.cli.datasets import _print_counts
     from dermkit.cli.options import parse_set_options
+    from dermkit.io import check_image_path
     from dermkit.synth import contact_sheet, generate
 
+    if preview is not None:
+        check_image_path(preview)  # before rendering: it failed with a traceback once every image was written
     cases = generate(preset, n=n, size=size, seed=seed, out_dir=out, workers=workers, **parse_set_options(set_ or []))
     console = Console()
     console.print(f"[green]wrote[/] {out / 'cases.parquet'} ({len(cases)} cases, {cases['patient_id'].nunique()} patients)")
