@@ -36,6 +36,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         if tmp.is_file():  # mkstemp creates 0600; give the file the mode a plain open() would
             os.chmod(tmp, 0o666 & ~_umask())
+        if target.is_dir():  # os.replace's error named the temporary file
+            raise DataError(f"cannot write {target}: it is a folder")
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -57,8 +57,8 @@ def test_evaluate_bad_inputs_are_one_line_errors(tmp_path, tables):
     preds.to_parquet(tmp_path / "preds.parquet")
     out = tmp_path / "out"
     for table, extra, message in (
-        ("bad.parquet", [], "do not sum to 1 (case 'c0'"),
-        ("other.parquet", [], "200 of 200 case ids are not in"),
+        ("bad.parquet", [], "bad.parquet: probabilities of 1 row(s) do not sum to 1 (case 'c0'"),  # the files are named, not "predictions"
+        ("other.parquet", [], "other.parquet: 200 of 200 case ids are not in " + str(tmp_path / "cases.parquet")),
         ("preds.parquet", ["--by", "skintone"], "cannot group by 'skintone'"),
     ):
         res = run("evaluate", str(tmp_path / table), str(tmp_path / "cases.parquet"), *extra, "-o", str(out))

@@ -82,8 +82,10 @@ def test_unlabelled_and_split(tables):
     assert j.notes[0].startswith("5 of 200 cases of ") and "have no prediction" in j.notes[0]
     j = join_predictions(preds, cases, split="test")
     assert set(j.table["split"]) == {"test"}
-    with pytest.raises(DataError, match="no prediction left"):
+    with pytest.raises(DataError, match="no case has split 'test'; splits there: train"):  # said "no prediction left"
         join_predictions(preds, cases.assign(split="train"), split="test")
+    with pytest.raises(DataError, match="no prediction left"):
+        join_predictions(preds[cases["split"] == "train"], cases, split="test")
 
 
 def test_read_predictions(tmp_path, tables):
@@ -99,3 +101,21 @@ def test_duplicated_case_id_in_the_cases_is_named(tables):
     preds, cases = tables
     with pytest.raises(DataError, match=r"^cases: case_id 'c3' appears more than once \(1 duplicate row\(s\)\)$"):
         join_predictions(preds, pd.concat([cases, cases.iloc[[3]]]))
+
+
+def test_the_case_table_is_the_ground_truth_when_both_tables_have_a_column(tables):
+    preds, cases = tables
+    cheat = preds.assign(diagnosis=preds["pred"], split="test", skin_tone="dark")  # e.g. predictions saved with case columns
+    j = join_predictions(cheat, cases, split="test")
+    truth = cases.set_index("case_id").loc[j.table["case_id"], "diagnosis"].tolist()
+    assert [j.classes[i] for i in j.y_true] == truth  # was the predictions' own pred: every case scored correct
+    assert len(j.table) == int((cases["split"] == "test").sum()) and (j.table["skin_tone"] != "dark").any()
+    assert any("also has column(s) diagnosis, split, skin_tone: ground truth, split and groups are read from cases" in n for n in j.notes)
+
+
+def test_misnamed_probability_columns_and_absent_splits_are_named(tables):
+    preds, cases = tables
+    with pytest.raises(DataError, match=r"column 'Prob_melanoma' looks like a probability column; they are named prob_<class>, in lower case"):
+        join_predictions(preds.rename(columns={"prob_melanoma": "Prob_melanoma"}), cases)  # said the rest did not sum to 1
+    with pytest.raises(DataError, match=r"cases: no case has split 'TEST'; splits there: test, train"):  # said no prediction was left
+        join_predictions(preds, cases, split="TEST")

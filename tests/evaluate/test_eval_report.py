@@ -66,3 +66,23 @@ def test_group_figure_takes_one_metric_as_a_string():
     g = {"a": {"n": 40, "small": False, "accuracy": 0.8, "ci": {"accuracy": [0.7, 0.9]}}}
     fig = group_figure("site", g, "accuracy")
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["accuracy"]
+
+
+def test_a_report_that_cannot_be_written_leaves_the_earlier_pair_alone(tmp_path, tables):
+    preds, cases = tables
+    out = tmp_path / "out"
+    (out / "report.html").mkdir(parents=True)
+    (out / "metrics.json").write_text('{"old": 1}')
+    warnings.simplefilter("ignore")
+    with pytest.raises(DataError, match=r"cannot write .*out/report.html: it is a folder"):  # named a .report.html.*.tmp.html file
+        write_report(preds, cases, out, n_boot=0)
+    assert json.loads((out / "metrics.json").read_text()) == {"old": 1}  # was already replaced by the new results
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "report.html"]
+
+
+def test_grouping_by_an_artifact_no_case_has_is_refused(tables):
+    from dermkit.evaluate import evaluate
+
+    preds, cases = tables
+    with pytest.raises(DataError, match=r"cannot group by 'artifact_rular': no case has artifact 'rular'; artifacts in the table: hair, ruler"):
+        evaluate(preds, cases, by="artifact_rular", n_boot=0)  # every case went into group 'no'

@@ -80,8 +80,9 @@ def group_columns(cases: pd.DataFrame, by: str) -> dict[str, pd.Series]:
     """The group column(s) that ``by`` names on a case table, as strings.
 
     ``by`` is a column of the table, ``age_bin`` (from ``age``), ``artifact`` (one yes/no column
-    per artifact, via :func:`dermkit.cases.artifact_flags`) or ``artifact_<name>``. An unknown
-    name raises :class:`DataError` listing the columns there are.
+    per artifact, via :func:`dermkit.cases.artifact_flags`) or ``artifact_<name>`` (an artifact of
+    the table, or one the generator knows). An unknown name raises :class:`DataError` listing the
+    columns, or the artifacts, there are.
 
     Example:
         >>> list(group_columns(pd.DataFrame({"artifacts": ["hair", None]}), "artifact"))
@@ -98,7 +99,13 @@ def group_columns(cases: pd.DataFrame, by: str) -> dict[str, pd.Series]:
     if by == "artifact" and "artifacts" in cases.columns:
         return {c: flags[c].map({True: "yes", False: "no"}).astype("string") for c in flags.columns}
     if by.startswith("artifact_") and "artifacts" in cases.columns:
-        flag = flags[by] if by in flags.columns else pd.Series(False, index=cases.index)
+        from dermkit.synth.artifacts import ARTIFACTS
+
+        name = by[len("artifact_"):]
+        if by not in flags.columns and name not in ARTIFACTS:  # a misspelt artifact put every case in group "no"
+            present = ", ".join(c[len("artifact_"):] for c in flags.columns) or "none"
+            raise DataError(f"cannot group by {by!r}: no case has artifact {name!r}; artifacts in the table: {present}")
+        flag = flags[by] if by in flags.columns else pd.Series(False, index=cases.index)  # a known artifact no case has
         return {by: flag.map({True: "yes", False: "no"}).astype("string")}
     extra = ["age_bin"] if "age" in cases.columns else []
     extra += ["artifact", "artifact_<name>"] if "artifacts" in cases.columns else []

@@ -39,6 +39,9 @@ def prediction_classes(preds: pd.DataFrame, source: str = "predictions") -> list
         ['a', 'b']
     """
     classes = [c[len(PROB_PREFIX):] for c in preds.columns if str(c).startswith(PROB_PREFIX)]
+    odd = [str(c) for c in preds.columns if str(c).lower().startswith(PROB_PREFIX) and not str(c).startswith(PROB_PREFIX)]
+    if odd:  # 'Prob_melanoma' was left out, and the others then failed to sum to 1
+        raise DataError(f"{source}: column {odd[0]!r} looks like a probability column; they are named {PROB_PREFIX}<class>, in lower case")
     if len(classes) < 2:
         raise DataError(f"{source}: expected one prob_<class> column per class (at least two), found {classes or 'none'}")
     return classes
@@ -120,11 +123,18 @@ def join_predictions(
         examples = ", ".join(repr(v) for v in unknown.head(3))
         raise DataError(f"{source}: {len(unknown)} of {len(ids)} case ids are not in {cases_source} (e.g. {examples}); are they predictions for another table?")
     probs = _check_probabilities(preds, classes, ids, source)
-    extra = [c for c in preds.columns if c != "case_id" and c in cases.columns]
+    both = [c for c in preds.columns if c != "case_id" and c in cases.columns]
+    from_cases = [c for c in both if not _is_prediction_column(c)]  # a diagnosis column in the predictions replaced the ground truth
     table = cases.set_index(case_ids).loc[ids.to_numpy()].reset_index(drop=True)
-    table = pd.concat([table.drop(columns=extra), preds.drop(columns=["case_id"]).reset_index(drop=True)], axis=1)
+    preds_part = preds.drop(columns=["case_id", *from_cases]).reset_index(drop=True)
+    table = pd.concat([table.drop(columns=[c for c in both if c not in from_cases]), preds_part], axis=1)
     table["case_id"] = ids.to_numpy()
     notes: list[str] = []
+    if from_cases:
+        notes.append(f"{source} also has column(s) {', '.join(map(str, from_cases))}: ground truth, split and groups are read from {cases_source}")
+    if split is not None and "split" in cases.columns and not (cases["split"] == split).fillna(False).any():
+        present = ", ".join(sorted(cases["split"].dropna().astype(str).unique())) or "none"
+        raise DataError(f"{cases_source}: no case has split {split!r}; splits there: {present}")
     scope = cases if split is None or "split" not in cases.columns else cases[cases["split"] == split]
     unpredicted = int((~scope["case_id"].astype("string").isin(set(ids.dropna()))).sum())
     if unpredicted:  # scored silently, a subset would read as the whole table's score
@@ -154,6 +164,12 @@ def join_predictions(
     y_true = diag.map(index).to_numpy(dtype=np.int64)
     y_pred = _predicted(table, probs, classes, source)
     return Joined(table=table, classes=classes, y_true=y_true, y_pred=y_pred, probs=probs, notes=notes)
+
+
+def _is_prediction_column(name: object) -> bool:
+    """Whether a column belongs to the predictions (``pred``, ``prob_*``, ``emb_*``, ``uncertainty``)
+    rather than to the cases, whose table is the ground truth."""
+    return name in ("pred", "uncertainty") or str(name).startswith((PROB_PREFIX, "emb_"))
 
 
 def _unique_ids(table: pd.DataFrame, source: str) -> pd.Series:

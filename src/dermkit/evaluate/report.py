@@ -187,9 +187,9 @@ def write_report(
         fmt=format_value,
     )
     paths = {"json": out / "metrics.json", "html": out / "report.html"}
-    write_json(paths["json"], result)
-    with atomic_path(paths["html"]) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+    with atomic_path(paths["json"]) as json_tmp, atomic_path(paths["html"]) as html_tmp:  # both files new, or both as they were
+        write_json(json_tmp, result)
+        html_tmp.write_text(html, encoding="utf-8")
     return paths
 
 
