@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 
@@ -27,6 +29,14 @@ def test_train_then_predict(lesion_cases, tmp_path):
     assert done.returncode == 0, done.stderr
     preds = pd.read_csv(out)
     assert list(preds.columns) == ["case_id", "pred", "prob_melanoma", "prob_nevus"] and len(preds) == len(lesion_cases)
+    done = _dermkit("predict", str(run), str(cases), "-o", str(cases))  # replaced the case table with the predictions
+    assert done.returncode == 1 and "is the case table being predicted" in done.stderr and len(pd.read_parquet(cases).columns) > 4
+    damaged = tmp_path / "damaged"
+    shutil.copytree(run, damaged)
+    config = json.loads((damaged / "config.json").read_text())
+    (damaged / "config.json").write_text(json.dumps({**config, "classes": ["melanoma"]}))
+    done = _dermkit("predict", str(damaged), str(cases), "-o", str(tmp_path / "p.csv"))  # an IndexError traceback
+    assert done.returncode == 1 and "config.json lists 1 classes but the model has 2 outputs" in done.stderr and "Traceback" not in done.stderr
     done = _dermkit("train", "--cases", str(cases), "--epochs", "2", "--minutes", "5", "--resume", "-o", str(run))  # no need to repeat --config
     assert done.returncode == 0, done.stderr
     assert list(pd.read_csv(run / "history.csv")["epoch"]) == [0, 1]

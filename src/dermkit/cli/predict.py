@@ -29,6 +29,8 @@ def predict_cmd(
 
     if out.suffix.lower() not in {".parquet", ".csv"}:
         raise ConfigError(f"{out}: predictions are written as .parquet or .csv")
+    if out.resolve() == cases.resolve():  # the case table was replaced by the predictions
+        raise ConfigError(f"{out} is the case table being predicted; write the predictions to another file")
     preds = predict(run, cases, batch_size=batch_size, tta=tta, embeddings=embeddings, device=device, progress=True)
     with atomic_path(out) as tmp:
         preds.to_parquet(tmp, index=False) if out.suffix.lower() == ".parquet" else preds.to_csv(tmp, index=False)

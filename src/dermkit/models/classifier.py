@@ -167,6 +167,11 @@ def load_classifier(run_dir: str | os.PathLike[str], device: str | torch.device 
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise DataError(f"{run_dir}: weights do not fit architecture {config['architecture'].get('name')!r} ({_first_line(exc)})") from None
+    classes = config.get("classes")
+    outputs = model.head[-1].out_features
+    if not isinstance(classes, list) or len(classes) != outputs:  # an IndexError mid-prediction
+        count = len(classes) if isinstance(classes, list) else "no"
+        raise DataError(f"{run_dir}/config.json lists {count} classes but the model has {outputs} outputs; the run folder is damaged")
     model.run_config = config
     return model.to(device).eval()
 
