@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -41,6 +42,10 @@ def test_demo_writes_report_metrics_and_predictions_and_reuses_data(tmp_path):
     assert run_demo(tmp_path, TINY, progress=False, log=messages.append).is_file()
     assert any("reusing synthetic data" in m for m in messages)
     assert sorted(p.stat().st_mtime_ns for p in (tmp_path / "data" / "images").iterdir()) == images_before
+    # other generator options make a new set: -n 150 reused the 140 cases before
+    messages.clear()
+    run_demo(tmp_path, dataclasses.replace(TINY, n=150), progress=False, log=messages.append)
+    assert any("generating 150 synthetic cases" in m for m in messages) and len(pd.read_parquet(tmp_path / "cases.parquet")) == 150
 
 
 @pytest.mark.parametrize("field", ["n", "epochs", "image_size", "flip_images"])

@@ -71,7 +71,8 @@ def run_demo(out_dir: str | os.PathLike[str] = "demo-out", config: DemoConfig = 
     def step(message: str) -> None:
         log(f"[{time.monotonic() - started:6.1f}s] {message}")
 
-    if (data / "cases.parquet").is_file():
+    wanted = {"preset": "balanced", "n": config.n, "size": config.image_size, "seed": config.seed, "overrides": {}}
+    if (data / "cases.parquet").is_file() and _synth_config(data) == wanted:  # another -n or --seed reused the old set
         step(f"reusing synthetic data in {data}")
         cases = load_synth_cases(data)
     else:
@@ -106,3 +107,13 @@ def run_demo(out_dir: str | os.PathLike[str] = "demo-out", config: DemoConfig = 
         step(f"note: {note}")
     step(f"report: {paths['html'].resolve()}")
     return paths["html"]
+
+
+def _synth_config(data: Path) -> dict | None:
+    """The options ``data/synth_config.json`` says the synthetic set was generated with (``None`` if unreadable)."""
+    import json
+
+    try:
+        return json.loads((data / "synth_config.json").read_text())
+    except (OSError, ValueError):
+        return None
