@@ -110,6 +110,13 @@ def test_pixel_sizes_must_be_positive_numbers(ellipse_cases):
         add_abcd_features(cases.assign(mm_per_px=[None, "abc"]), progress=False)
     with_scale = add_abcd_features(cases.assign(mm_per_px=[0.05, None]), progress=False)  # a blank cell: unknown scale
     assert with_scale["diameter_mm"].iloc[0] > 0 and np.isnan(with_scale["diameter_mm"].iloc[1])
+    with pytest.raises(ConfigError, match="mm_per_px must be a positive number"):  # unchecked when the table had the column
+        add_abcd_features(cases.assign(mm_per_px=[0.05, None]), mm_per_px=-1.0, progress=False)
+    filled = add_abcd_features(cases.assign(mm_per_px=[0.05, None]), mm_per_px=0.1, progress=False)  # the argument fills blank cells
+    assert filled["diameter_mm"].iloc[1] == pytest.approx(0.1 * filled["diameter_px"].iloc[1])
+    with pytest.raises(DataError, match="n_structures column: case 'c1' has 'abc', not a whole number of structures"):  # a ValueError traceback
+        add_abcd_features(cases.assign(n_structures=["2", "abc"]), progress=False)
+    assert add_abcd_features(cases.assign(n_structures=["3", None]), progress=False)["tds"].notna().all()
 
 
 def test_outputs_that_cannot_be_written_are_one_line_errors(tiny_run, ellipse_cases, tmp_path):

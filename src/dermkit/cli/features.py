@@ -18,7 +18,7 @@ def features_cmd(
     cases: Path = typer.Argument(..., help="Case table with image_path and a mask column."),
     out: Path = typer.Option(..., "-o", "--out", help="Case table to write with the ABCD feature columns."),
     mask_column: str = typer.Option("mask_path", help="Mask column to describe (e.g. mask_pred_path)."),
-    mm_per_px: Optional[float] = typer.Option(None, help="Pixel size in mm, for diameter_mm (a mm_per_px column takes precedence)."),
+    mm_per_px: Optional[float] = typer.Option(None, help="Pixel size in mm, for diameter_mm (a mm_per_px column takes precedence; its blank cells use this)."),
 ) -> None:
     """Add asymmetry, border, colour, diameter and TDS-style columns (see dermkit.explain.abcd)."""
     import warnings

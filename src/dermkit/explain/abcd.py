@@ -273,17 +273,24 @@ def abcd_features(
 
 
 def _scales(cases: pd.DataFrame, mm_per_px: float | None) -> list[float | None]:
-    """Each case's pixel size in mm (its ``mm_per_px`` column, else the argument); :class:`DataError` or
-    :class:`ConfigError` for one that is not a positive finite number (a blank cell means unknown)."""
+    """Each case's pixel size in mm (its ``mm_per_px`` column, else - also for a blank cell - the
+    argument); :class:`DataError` or :class:`ConfigError` for one that is not a positive finite number."""
+    _check_scale(mm_per_px)  # also with a column: --mm-per-px -1 went unchecked
     if "mm_per_px" not in cases.columns:
-        _check_scale(mm_per_px)
         return [mm_per_px] * len(cases)
-    values = pd.to_numeric(cases["mm_per_px"], errors="coerce")
-    bad = cases["mm_per_px"].notna() & ~(values.gt(0) & np.isfinite(values.fillna(0)))
+    values = _numbers(cases, "mm_per_px", lambda v: v > 0, "a positive number of millimetres")
+    return [mm_per_px if pd.isna(v) else float(v) for v in values]
+
+
+def _numbers(cases: pd.DataFrame, column: str, ok: Any, meaning: str) -> pd.Series:
+    """``cases[column]`` as numbers (blank cells NaN); :class:`DataError` naming the first case whose
+    cell is not a finite number for which ``ok`` holds."""
+    values = pd.to_numeric(cases[column], errors="coerce")
+    bad = cases[column].notna() & ~(np.isfinite(values.fillna(np.inf)) & ok(values.fillna(0)))
     if bad.any():
         first = bad.to_numpy().nonzero()[0][0]
-        raise DataError(f"mm_per_px column: case {cases['case_id'].iloc[first]!r} has {cases['mm_per_px'].iloc[first]!r}, not a positive number of millimetres")
-    return [None if pd.isna(v) else float(v) for v in values]
+        raise DataError(f"{column} column: case {cases['case_id'].iloc[first]!r} has {cases[column].iloc[first]!r}, not {meaning}")
+    return values
 
 
 def add_abcd_features(
@@ -295,8 +302,8 @@ def add_abcd_features(
 ) -> pd.DataFrame:
     """Return ``cases`` with the :data:`FEATURE_COLUMNS` added, from each case's image and mask.
 
-    A ``mm_per_px`` column in the table gives each case's scale (else the ``mm_per_px``
-    argument); an ``n_structures`` column feeds the TDS D term. Cases without a mask, or with an
+    A ``mm_per_px`` column in the table gives each case's scale (else, and for its blank cells,
+    the ``mm_per_px`` argument); an ``n_structures`` column (whole numbers) feeds the TDS D term. Cases without a mask, or with an
     empty one, get NaN features and one warning with their count. ``options`` go to
     :func:`abcd_features`.
 
@@ -314,7 +321,9 @@ def add_abcd_features(
     if unknown:
         raise ConfigError(f"unknown ABCD option(s) {', '.join(unknown)}; known: {', '.join(tunable)}")
     scales: Sequence[Any] = _scales(cases, mm_per_px)
-    structures = cases["n_structures"].tolist() if "n_structures" in cases.columns else [None] * len(cases)
+    structures: Sequence[Any] = [None] * len(cases)
+    if "n_structures" in cases.columns:  # text was a ValueError traceback mid-run
+        structures = _numbers(cases, "n_structures", lambda v: v == v.round(), "a whole number of structures").tolist()
     rows, skipped = [], []
     items = list(zip(cases["case_id"], cases["image_path"], cases[mask_column], scales, structures))
     for case_id, img_path, mask_path, scale, n_struct in track(items, "ABCD features", disable=not progress):
