@@ -86,3 +86,14 @@ def test_grouping_by_an_artifact_no_case_has_is_refused(tables):
     preds, cases = tables
     with pytest.raises(DataError, match=r"cannot group by 'artifact_rular': no case has artifact 'rular'; artifacts in the table: hair, ruler"):
         evaluate(preds, cases, by="artifact_rular", n_boot=0)  # every case went into group 'no'
+
+
+def test_roc_of_a_single_class_draws_a_note_without_a_matplotlib_warning():
+    import numpy as np
+
+    from dermkit.evaluate.figures import roc_figure
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "No artists with labels found to put in legend" reached the CLI's output
+        fig = roc_figure(np.zeros(4, int), np.tile([[0.8, 0.2]], (4, 1)), ["nevus", "melanoma"])
+    assert "single class" in fig.axes[0].texts[0].get_text()

@@ -173,3 +173,10 @@ def test_cli_tone_checks_its_output_before_measuring(toned_table, tmp_path):
     assert res.returncode == 1 and "afile is a file, not a folder" in res.stderr, res.stderr  # named the hidden cache file
     res = _cli("tone", str(toned_table), "-o", str(out / "new" / "deeper" / "t.parquet"))  # a folder not made yet, as split and synth allow
     assert res.returncode == 0 and load_cases(out / "new" / "deeper" / "t.parquet")["ita"].notna().all(), res.stderr
+
+
+def test_a_corrupt_image_is_one_line_without_opencvs_own_log(tmp_path):
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"x" * 40)  # a PNG signature, then garbage
+    (tmp_path / "c.csv").write_text("case_id,image_path,diagnosis\na,bad.png,nevus\n")
+    res = _cli("tone", str(tmp_path / "c.csv"), "-o", str(tmp_path / "t.parquet"), "-j", "1")
+    assert res.returncode == 1 and res.stderr.strip().splitlines() == [f"error: cannot decode image (corrupt or not an image): {tmp_path / 'bad.png'}"], res.stderr

@@ -7,6 +7,7 @@ libraries (torch, timm) are imported inside the commands, so ``dermkit --help`` 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import warnings
 from typing import TextIO
@@ -62,6 +63,9 @@ def main() -> None:
     written, say) is printed on one line and exits with status 1; dermkit's warnings print as one
     line each (:func:`show_warning`)."""
     warnings.showwarning = show_warning
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")  # a corrupt image is reported as one dermkit line, without OpenCV's own (workers inherit it)
+    if "cv2" in sys.modules:
+        sys.modules["cv2"].utils.logging.setLogLevel(sys.modules["cv2"].utils.logging.LOG_LEVEL_SILENT)
     try:
         app()
     except DermkitError as exc:

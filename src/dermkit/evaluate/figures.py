@@ -64,7 +64,10 @@ def roc_figure(y_true: np.ndarray, probs: np.ndarray, classes: Sequence[str]) ->
         fpr, tpr, _ = roc_curve(t, probs[:, c])
         ax.plot(fpr, tpr, lw=1.6, c=_COLOURS[c % len(_COLOURS)], label=f"{name} ({roc_auc_score(t, probs[:, c]):.3f})")
     ax.set(xlabel="false-positive rate (1 - specificity)", ylabel="sensitivity", xlim=(0, 1), ylim=(0, 1.01), title="ROC, one vs rest (AUC)")
-    ax.legend(loc="lower right", fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right", fontsize=8)
+    else:  # one class present: no curve to draw (the legend call printed a matplotlib warning)
+        ax.text(0.5, 0.5, "no ROC: the cases hold a single class", ha="center", va="center", fontsize=9, color="#666")
     return fig
 
 
