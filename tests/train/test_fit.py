@@ -228,6 +228,23 @@ def test_quiet_lightning_hides_lightnings_banners_and_then_restores_them():
         banners.removeHandler(handler)
 
 
+def test_training_does_not_log_a_line_per_checkpoint(lesion_cases, tmp_path, fast):
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    connector = logging.getLogger("lightning.pytorch.trainer.connectors.checkpoint_connector")
+    handler = Collect()
+    connector.addHandler(handler)
+    try:
+        fit(lesion_cases, {**fast, "epochs": 2}, tmp_path / "run")
+    finally:
+        connector.removeHandler(handler)
+    assert not [line for line in seen if "weights_only" in line]  # "`weights_only` was not set" once per epoch's last.ckpt
+
+
 def test_resume_with_another_recipe_is_refused(lesion_cases, tmp_path, fast):
     run = tmp_path / "run"
     fit(lesion_cases, {**fast, "lr": 0.01}, run)

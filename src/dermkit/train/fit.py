@@ -48,12 +48,14 @@ def quiet_lightning() -> Iterator[None]:
 
     They are: few DataLoader workers (``workers`` is the user's choice), a logging interval longer
     than an epoch on small data, the EMA copy being in eval mode (on purpose), and a deprecation
-    inside Lightning itself; and its informational lines (hardware banners, an advertising tip), so
-    the trainer is best built inside this context too. Warnings and errors still show.
+    inside Lightning itself; and its informational lines (hardware banners, an advertising tip, a
+    note on every checkpoint saved), so the trainer is best built inside this context too. Warnings
+    and errors still show.
     """
-    banners = logging.getLogger("lightning.pytorch.utilities.rank_zero")
-    level = banners.level
-    banners.setLevel(logging.WARNING)
+    loggers = [logging.getLogger(f"lightning.pytorch.{name}") for name in ("utilities.rank_zero", "trainer.connectors.checkpoint_connector")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.WARNING)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*does not have many workers.*")
@@ -62,7 +64,8 @@ def quiet_lightning() -> Iterator[None]:
             warnings.filterwarnings("ignore", message=".*treespec.*")
             yield
     finally:
-        banners.setLevel(level)
+        for log, level in zip(loggers, levels):
+            log.setLevel(level)
 
 
 def resolve_config(config: TrainConfig | Mapping[str, Any] | str | os.PathLike[str] | None, **overrides: Any) -> TrainConfig:
