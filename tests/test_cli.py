@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 
 def run(*args, cwd=None):
@@ -56,3 +57,37 @@ def test_every_command_explains_every_argument_and_option():
     assert {"dermkit train", "dermkit segment train", "dermkit segment predict", "dermkit features"} <= set(commands)
     unexplained = {name: [p.name for p in cmd.params if not getattr(p, "help", None)] for name, cmd in commands.items()}
     assert {name: params for name, params in unexplained.items() if params} == {}
+
+
+def test_ctrl_c_is_reported_on_one_line_with_status_130(monkeypatch, capsys):
+    import typer
+
+    import dermkit.cli as cli
+
+    stopped = typer.Typer()
+
+    @stopped.command()
+    def work() -> None:
+        raise KeyboardInterrupt  # what Ctrl-C raises mid-command; typer turned it into a silent exit 130
+
+    monkeypatch.setattr(cli, "app", stopped)
+    monkeypatch.setattr("sys.argv", ["dermkit"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130 and "interrupted: outputs already written are complete" in capsys.readouterr().err
+
+
+def _sigint_handler(_):
+    import signal
+
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_workers_leave_ctrl_c_to_the_main_process():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from dermkit.workers import init_worker
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker) as pool:
+        assert pool.submit(_sigint_handler, None).result()  # each worker printed its own KeyboardInterrupt traceback

@@ -30,9 +30,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     with _writing(target):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
-    os.close(fd)
     tmp = Path(tmp_name)
     try:
+        os.close(fd)
         yield tmp
         if tmp.is_file():  # mkstemp creates 0600; give the file the mode a plain open() would
             os.chmod(tmp, 0o666 & ~_umask())

@@ -75,5 +75,13 @@ def main() -> None:
         _print_error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         sys.exit(1)
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]: outputs already written are complete; partial ones were discarded")
+        _print_interrupted()
         sys.exit(130)
+    except SystemExit as exc:  # typer turns Ctrl-C into a silent exit with status 130
+        if exc.code == 130:
+            _print_interrupted()
+        raise
+
+
+def _print_interrupted() -> None:
+    err_console.print("[yellow]interrupted[/]: outputs already written are complete; partial ones were discarded")

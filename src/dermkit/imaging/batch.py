@@ -28,14 +28,9 @@ import pandas as pd
 from dermkit.checks import check_count
 from dermkit.errors import ConfigError, DataError
 from dermkit.io import file_identity, file_stems, read_image, read_mask, write_image
+from dermkit.workers import init_worker
 
 TONE_COLUMNS: tuple[str, ...] = ("ita", "skin_tone", "fitzpatrick_est", "tone_reliable")
-
-
-def _init_worker() -> None:
-    import cv2
-
-    cv2.setNumThreads(1)
 
 
 def _parallel(fn: Callable[[Any], Any], jobs: list[Any], workers: int, label: str, progress: bool) -> Iterator[Any]:
@@ -55,7 +50,7 @@ def _parallel(fn: Callable[[Any], Any], jobs: list[Any], workers: int, label: st
             return
         # spawn, not fork: a forked child deadlocks on OpenCV/torch thread pools started by the parent.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context, initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context, initializer=init_worker) as pool:
             try:
                 for r in pool.map(fn, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8)))):
                     bar.advance(task)
