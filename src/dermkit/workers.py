@@ -2,14 +2,14 @@
 
 Example:
     >>> from concurrent.futures import ProcessPoolExecutor
-    >>> pool = ProcessPoolExecutor(2, initializer=init_worker)  # doctest: +SKIP
+    >>> pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 
-def init_worker() -> None:
-    """Ignore Ctrl-C in a worker, and run OpenCV on one thread there (the workers are the parallelism).
+def ignore_interrupts() -> None:
+    """Ignore Ctrl-C in a worker process (safe in a forked one: it touches no library).
 
     On Ctrl-C the terminal interrupts every process of the group: the main process stops the pool
     and lets each running job finish the file it is writing, instead of every worker printing its
@@ -17,7 +17,14 @@ def init_worker() -> None:
     """
     import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def init_worker() -> None:
+    """:func:`ignore_interrupts`, and OpenCV on one thread (the workers are the parallelism). For
+    *spawned* workers only: in a forked child, OpenCV's thread pool inherited from the parent can
+    deadlock."""
     import cv2
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_interrupts()
     cv2.setNumThreads(1)

@@ -166,3 +166,20 @@ def test_features_track_the_generators_parameters():
     compact = [border_indices(render_case(CaseParams("nevus", size=96, asymmetry=0.1, border_irregularity=float(v), orientation=float(i)), seed=i).mask)["compactness"] for i, v in enumerate(levels)]
     assert spearmanr(levels, asym_index)[0] >= 0.7
     assert spearmanr(levels, compact)[0] >= 0.7
+
+
+def test_image_and_mask_files_give_the_features_of_their_arrays(tmp_path):
+    from pathlib import Path
+
+    from dermkit.io import write_image
+
+    img = np.full((64, 64, 3), (200, 150, 130), np.uint8)
+    m = disc(64, 18, (32, 32))
+    img[m] = DERMOSCOPIC_COLOURS["dark_brown"]
+    write_image(tmp_path / "img.png", img)
+    write_image(tmp_path / "mask.png", m)
+    expected = pd.Series(abcd_features(img, m))
+    assert pd.Series(abcd_features(str(tmp_path / "img.png"), tmp_path / "mask.png")).equals(expected)  # "unsupported image dtype <U..."
+    assert pd.Series(abcd_features(Path(tmp_path / "img.png"), m)).equals(expected)
+    with pytest.raises(DataError, match="mask file not found"):
+        abcd_features(img, tmp_path / "nowhere.png")

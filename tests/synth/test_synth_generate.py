@@ -117,3 +117,16 @@ def test_a_run_stopped_while_swapping_in_its_folders_leaves_no_table_naming_the_
     assert not list((tmp_path / "s").glob(".*.tmp*"))  # no staging folder left
     cases = generate("balanced", n=2, size=64, seed=5, out_dir=tmp_path / "s", workers=1, progress=False)  # a rerun mends it
     assert len(load_cases(tmp_path / "s" / "cases.parquet")) == len(cases) == 2
+
+
+def test_forked_workers_start_after_opencv_has_started_its_threads(tmp_path):
+    """generate's workers are forked: a worker start-up that touched OpenCV deadlocked once the
+    parent had used OpenCV's thread pool (as a test process or a notebook has)."""
+    script = (
+        "import cv2, numpy as np, sys\n"
+        "cv2.GaussianBlur(np.random.rand(1500, 1500).astype(np.float32), (31, 31), 5)\n"
+        "from dermkit.synth import generate\n"
+        "print(len(generate('balanced', n=8, size=48, seed=0, out_dir=sys.argv[1], workers=2, progress=False)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s")], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and done.stdout.strip() == "8", done.stderr

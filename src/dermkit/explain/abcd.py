@@ -75,11 +75,12 @@ def _check(mask: np.ndarray, image: np.ndarray | None = None, source: str = "mas
     return m
 
 
-def _rgb(image: np.ndarray) -> np.ndarray:
-    """The image as RGB uint8 (grey, RGBA, 16-bit and float images converted as :func:`dermkit.io.to_rgb_uint8` does)."""
-    from dermkit.io import to_rgb_uint8
+def _rgb(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
+    """The image as RGB uint8 (grey, RGBA, 16-bit and float images converted as :func:`dermkit.io.to_rgb_uint8`
+    does), read first when it is a file's path, as the imaging functions do."""
+    from dermkit.imaging._checks import check_image
 
-    return to_rgb_uint8(image)
+    return check_image(image)
 
 
 def _check_scale(mm_per_px: float | None) -> None:
@@ -226,8 +227,8 @@ def tds_score(a: float, b: float, c: float, d: float = 1.0) -> float:
 
 
 def abcd_features(
-    image: np.ndarray,
-    mask: np.ndarray,
+    image: np.ndarray | str | os.PathLike[str],
+    mask: np.ndarray | str | os.PathLike[str],
     mm_per_px: float | None = None,
     structures: int | None = None,
     asymmetry_threshold: float = 0.1,
@@ -237,8 +238,9 @@ def abcd_features(
 ) -> dict[str, float]:
     """All ABCD features of one lesion (the keys of :data:`FEATURE_COLUMNS`).
 
-    ``image`` is grey, RGB or RGBA, uint8, uint16 or float in [0, 1]; ``mask`` is its lesion, of
-    its size. ``mm_per_px`` (a positive number, or None when the scale is unknown) gives
+    ``image`` is grey, RGB or RGBA, uint8, uint16 or float in [0, 1], or an image file; ``mask`` is
+    its lesion, of its size, as an array or a mask file. An empty mask is a :class:`DataError`
+    (:func:`add_abcd_features` gives such a case NaN features instead). ``mm_per_px`` (a positive number, or None when the scale is unknown) gives
     ``diameter_mm``. ``structures`` is the number of differential structures seen (the TDS D
     term, counted 1 to 5; values outside are clipped, and None counts 1).
 
@@ -249,6 +251,10 @@ def abcd_features(
     """
     _check_scale(mm_per_px)
     image = _rgb(image)
+    if isinstance(mask, (str, os.PathLike)):  # read as the importers and segment commands read masks
+        from dermkit.io import read_mask
+
+        mask = read_mask(mask, image.shape[:2])
     m = _check(mask, image)
     a_major, a_minor = asymmetry(m)
     colours = colour_fractions(image, m, max_colour_distance)

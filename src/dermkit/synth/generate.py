@@ -33,7 +33,7 @@ from dermkit.synth.artifacts import MASKED_ARTIFACTS
 from dermkit.synth.plan import plan_cases
 from dermkit.synth.presets import Preset
 from dermkit.synth.render import CaseParams, render_case
-from dermkit.workers import init_worker
+from dermkit.workers import ignore_interrupts
 
 MASK_COLUMNS: tuple[str, ...] = tuple(f"{a}_mask_path" for a in MASKED_ARTIFACTS)
 """Case-table columns holding artifact masks (empty where the artifact is absent)."""
@@ -64,7 +64,7 @@ def _run(jobs: list[tuple[str, str, int, str, str]], workers: int, progress: boo
 
     bar = Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), disable=not progress)
     results: list[dict[str, Any]] = []
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker) if workers > 1 else None
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts) if workers > 1 else None
     with bar, (pool or contextlib.nullcontext()):
         task = bar.add_task("render", total=len(jobs))
         rows = pool.map(_render_one, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4)))) if pool else map(_render_one, jobs)
