@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import warnings
@@ -208,40 +209,35 @@ def test_yaml_config_and_overrides(tmp_path):
         TrainConfig.from_yaml(path)
 
 
-def test_quiet_lightning_hides_lightnings_banners_and_then_restores_them():
+@contextlib.contextmanager
+def _log_lines(name: str):
+    """The messages logger ``name`` passes on while the block runs."""
     seen: list[str] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             seen.append(record.getMessage())
 
-    banners = logging.getLogger("lightning.pytorch.utilities.rank_zero")
     handler = Collect()
-    banners.addHandler(handler)
+    logging.getLogger(name).addHandler(handler)
     try:
+        yield seen
+    finally:
+        logging.getLogger(name).removeHandler(handler)
+
+
+def test_quiet_lightning_hides_lightnings_banners_and_then_restores_them():
+    with _log_lines("lightning.pytorch.utilities.rank_zero") as seen:
         with quiet_lightning():
             pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False)
         assert seen == []
         pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False)
         assert any("GPU available" in line for line in seen)
-    finally:
-        banners.removeHandler(handler)
 
 
 def test_training_does_not_log_a_line_per_checkpoint(lesion_cases, tmp_path, fast):
-    seen: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            seen.append(record.getMessage())
-
-    connector = logging.getLogger("lightning.pytorch.trainer.connectors.checkpoint_connector")
-    handler = Collect()
-    connector.addHandler(handler)
-    try:
+    with _log_lines("lightning.pytorch.trainer.connectors.checkpoint_connector") as seen:
         fit(lesion_cases, {**fast, "epochs": 2}, tmp_path / "run")
-    finally:
-        connector.removeHandler(handler)
     assert not [line for line in seen if "weights_only" in line]  # "`weights_only` was not set" once per epoch's last.ckpt
 
 
