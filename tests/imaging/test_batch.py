@@ -111,6 +111,34 @@ def test_preprocess_redoes_images_whose_source_changed(toned_table, tmp_path, sk
     assert (out_dir / "images" / "a.png").stat().st_mtime_ns == stamp  # unchanged sources are still reused
 
 
+def test_an_image_remade_from_another_source_is_not_reused_after_an_interruption(toned_table, tmp_path, skin_image, monkeypatch):
+    import dermkit.imaging.batch as batch
+
+    cases = load_cases(toned_table)
+    out_dir = tmp_path / "clean"
+    preprocess_cases(cases, out_dir, colour_constancy="gray_world", workers=1, progress=False)
+    lines = (out_dir / ".preprocessed.jsonl").read_text().splitlines()
+    preprocess_cases(cases, out_dir, colour_constancy="gray_world", workers=1, progress=False)
+    assert (out_dir / ".preprocessed.jsonl").read_text().splitlines() == lines  # reused images add no line
+    original_c = read_image(out_dir / "images" / "c.png")
+    other = tmp_path / "other.png"
+    write_image(other, skin_image(-45.0, size=96, hair=0, seed=9)[0])
+    changed = cases.assign(image_path=[str(other) if c == "c" else p for c, p in zip(cases["case_id"], cases["image_path"])])
+
+    def stopped_before_recording(fn, jobs, workers, label, progress):
+        for job in jobs:
+            fn(job)  # every image is written ...
+        raise KeyboardInterrupt  # ... but the run stops before the main process records any
+
+    monkeypatch.setattr(batch, "_parallel", stopped_before_recording)
+    with pytest.raises(KeyboardInterrupt):
+        preprocess_cases(changed, out_dir, colour_constancy="gray_world", workers=1, progress=False)
+    assert not np.array_equal(read_image(out_dir / "images" / "c.png"), original_c)  # c was overwritten from other.png
+    monkeypatch.undo()
+    preprocess_cases(cases, out_dir, colour_constancy="gray_world", workers=1, progress=False)  # the first table again
+    assert np.array_equal(read_image(out_dir / "images" / "c.png"), original_c)  # was other.png's image, reused as c's
+
+
 def test_preprocess_refuses_to_write_over_its_input(toned_table, tmp_path):
     cases = load_cases(toned_table)
     src = tmp_path / "src"

@@ -197,11 +197,12 @@ def _preprocess_job(job: tuple[str, str, str, str | None, bool, str, bool]) -> d
     case_id, image_path, out_dir, method, hair, name, finished = job
     image_out = Path(out_dir) / "images" / f"{name}.png"
     mask_out = Path(out_dir) / "hair_masks" / f"{name}.png"
-    row: dict[str, Any] = {"case_id": case_id, "image_path": f"images/{name}.png", "name": name}
+    row: dict[str, Any] = {"case_id": case_id, "image_path": f"images/{name}.png", "name": name, "made": False}
     if finished and image_out.is_file() and (not hair or mask_out.is_file()):  # done by an earlier run, from this very file
         if hair:
             row["hair_fraction"] = float(read_mask(mask_out).mean())
         return row
+    row["made"] = True
     image = read_image(image_path)
     if hair:
         image, mask = remove_hair(image)
@@ -257,10 +258,17 @@ def preprocess_cases(
         jobs.append((str(c), str(p), str(out), colour_constancy, remove_hair, n, earlier is not None and earlier == sources[n]))
     rows = {}
     with (out / DONE_LIST).open("a") as done:
+        # An image about to be remade from another source no longer matches its earlier record:
+        # void that record first, so a run stopped after overwriting the image cannot reuse it.
+        for job in jobs:
+            if not job[-1] and job[5] in finished:
+                done.write(json.dumps({"name": job[5], "source": None}) + "\n")
+        done.flush()
         for r in _parallel(_preprocess_job, jobs, workers, "preprocess", progress):
             rows[r["case_id"]] = r
-            done.write(json.dumps(sources[r["name"]]) + "\n")
-            done.flush()
+            if r.pop("made"):
+                done.write(json.dumps(sources[r["name"]]) + "\n")
+                done.flush()
     new = cases.copy()
     ids = new["case_id"].astype(str)
     new["image_path"] = pd.array([rows[c]["image_path"] for c in ids], dtype="string")
