@@ -156,12 +156,19 @@ def _many_patients(n=400, patients=200, seed=0):
     })
 
 
-@pytest.mark.parametrize("fractions", [(0.5, 0.1, 0.4), (0.2, 0.2, 0.6), (0.3, 0.5, 0.2), (0.7, 0.15, 0.15)])
+@pytest.mark.parametrize("fractions", [(0.5, 0.1, 0.4), (0.2, 0.2, 0.6), (0.3, 0.5, 0.2), (0.7, 0.15, 0.15), (0.04, 0.0, 0.96)])
 def test_split_shares_come_close_to_the_fractions_asked_for(fractions):
     out = split_cases(_many_patients(), fractions, seed=0)
-    shares = out["split"].value_counts(normalize=True).reindex(["train", "val", "test"]).to_numpy()
+    shares = out["split"].value_counts(normalize=True).reindex(["train", "val", "test"], fill_value=0.0).to_numpy()
     assert np.abs(shares - np.asarray(fractions)).max() < 0.04, shares  # one fold of two gave test 0.505 for 0.4 and 0.6
     assert out.groupby("patient_id")["split"].nunique().max() == 1
+
+
+def test_small_tables_are_still_split_stratified():
+    rows = [{"case_id": f"c{p}", "image_path": "x.png", "diagnosis": ["nevus", "melanoma"][p % 2], "patient_id": f"P{p}"} for p in range(12)]
+    for seed in range(10):  # 1 of 7 folds needs 14 groups: the split fell back to an unstratified one (both test cases one class)
+        out = split_cases(pd.DataFrame(rows), (0.85, 0.0, 0.15), seed=seed)
+        assert sorted(out.loc[out["split"] == "test", "diagnosis"]) == ["melanoma", "nevus"], seed
 
 
 def test_a_lesion_stays_in_one_split_when_only_some_rows_name_its_patient():

@@ -302,16 +302,17 @@ def split_cases(
     return out
 
 
-def _fold_plan(share: float) -> tuple[int, int]:
-    """``(k, m)``: hold out ``m`` of ``k`` stratified group folds for a share of ``share``. One fold of
-    ``round(1 / share)`` where that is within 0.02 of it (0.15 -> 1 of 7), else the fewest folds, up to
-    ten, that come closest (0.4 -> 2 of 5; one fold of 2 gave 0.5)."""
+def _fold_plan(share: float, n_groups: int) -> tuple[int, int] | None:
+    """``(k, m)``: hold out ``m`` of ``k`` stratified group folds for a share of ``share``, with at
+    least two groups per fold. One fold of ``round(1 / share)`` where that is within 0.02 of it
+    (0.15 -> 1 of 7), else the fewest folds, up to ten, that come closest (0.4 -> 2 of 5; one fold of
+    2 gave 0.5). ``None`` when no plan fits the groups within 0.03 of the share (0.95 has none)."""
     k = max(2, int(round(1.0 / share)))
-    if abs(1.0 / k - share) <= 0.02:
+    if abs(1.0 / k - share) <= 0.02 and n_groups >= 2 * k:
         return k, 1
-    plans = [(abs(round(share * n) / n - share), n, int(round(share * n))) for n in range(2, 11) if 1 <= round(share * n) <= n - 1]
-    _, k, m = min(plans) if plans else (0.0, k, 1)
-    return k, m
+    plans = [(abs(round(share * n) / n - share), n, int(round(share * n))) for n in range(2, min(10, n_groups // 2) + 1) if 1 <= round(share * n) <= n - 1]
+    error, k, m = min(plans, default=(1.0, 0, 0))
+    return (k, m) if error <= 0.03 else None
 
 
 def _hold_out(idx, groups, labels, share, seed, sgkf_cls, gss_cls) -> np.ndarray:
@@ -320,8 +321,9 @@ def _hold_out(idx, groups, labels, share, seed, sgkf_cls, gss_cls) -> np.ndarray
         raise DataError(f"cannot split: only {n_groups} patient/lesion group(s) left for the remaining splits")
     import warnings
 
-    k, m = _fold_plan(share)
-    if n_groups >= 2 * k:
+    plan = _fold_plan(share, n_groups)
+    if plan is not None:
+        k, m = plan
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # sklearn warns when a class has fewer groups than folds
