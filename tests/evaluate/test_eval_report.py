@@ -68,15 +68,16 @@ def test_group_figure_takes_one_metric_as_a_string():
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["accuracy"]
 
 
-def test_a_report_that_cannot_be_written_leaves_the_earlier_pair_alone(tmp_path, tables):
+@pytest.mark.parametrize("folder, file", [("report.html", "metrics.json"), ("metrics.json", "report.html")])
+def test_a_report_that_cannot_be_written_leaves_the_earlier_pair_alone(tmp_path, tables, folder, file):
     preds, cases = tables
     out = tmp_path / "out"
-    (out / "report.html").mkdir(parents=True)
-    (out / "metrics.json").write_text('{"old": 1}')
+    (out / folder).mkdir(parents=True)
+    (out / file).write_text("old")
     warnings.simplefilter("ignore")
-    with pytest.raises(DataError, match=r"cannot write .*out/report.html: it is a folder"):  # named a .report.html.*.tmp.html file
+    with pytest.raises(DataError, match=rf"cannot write .*out/{folder}: it is a folder"):  # named a .report.html.*.tmp.html file
         write_report(preds, cases, out, n_boot=0)
-    assert json.loads((out / "metrics.json").read_text()) == {"old": 1}  # was already replaced by the new results
+    assert (out / file).read_text() == "old"  # the new metrics.json (or report.html, when metrics.json was the folder) replaced it
     assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "report.html"]
 
 

@@ -162,6 +162,10 @@ def write_report(
     from dermkit.evaluate.predictions import join_predictions
 
     out = Path(out_dir)
+    paths = {"json": out / "metrics.json", "html": out / "report.html"}
+    for path in paths.values():  # before anything is replaced: the pair is written both or neither
+        if path.is_dir():
+            raise DataError(f"cannot write {path}: it is a folder")
     joined = join_predictions(preds, cases, split=split)
     result = dict(metrics) if metrics is not None else evaluate(preds, cases, by=by, split=split, **evaluate_kw)
     if counterfactual is not None:
@@ -186,7 +190,6 @@ def write_report(
         gallery=gallery,
         fmt=format_value,
     )
-    paths = {"json": out / "metrics.json", "html": out / "report.html"}
     with atomic_path(paths["json"]) as json_tmp, atomic_path(paths["html"]) as html_tmp:  # both files new, or both as they were
         write_json(json_tmp, result)
         html_tmp.write_text(html, encoding="utf-8")
