@@ -65,3 +65,12 @@ def test_evaluate_bad_inputs_are_one_line_errors(tmp_path, tables):
         assert res.returncode == 1
         assert message in res.stderr and res.stderr.strip().count("\n") == 0 and "Traceback" not in res.stderr
         assert not out.exists()
+
+
+def test_evaluate_reads_each_table_once(tmp_path, tables):
+    preds, cases = tables
+    cases.assign(sex=["man"] + ["female"] * (len(cases) - 1)).to_csv(tmp_path / "cases.csv", index=False)
+    preds.to_csv(tmp_path / "preds.csv", index=False)
+    res = run("evaluate", str(tmp_path / "preds.csv"), str(tmp_path / "cases.csv"), "--n-boot", "0", "-o", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    assert (res.stdout + res.stderr).count("sex 'man'") == 1  # the case table was read (and warned about) twice

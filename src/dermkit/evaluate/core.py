@@ -33,10 +33,13 @@ def evaluate(
     seed: int = 0,
     min_group_size: int = 30,
     n_bins: int = 15,
+    source: str = "predictions",
+    cases_source: str = "cases",
 ) -> dict:
     """Score a predictions table against its cases: overall, per group of each ``by`` column, fairness.
 
-    ``preds`` and ``cases`` are DataFrames or their files (``.parquet``/``.csv``).
+    ``preds`` and ``cases`` are DataFrames or their files (``.parquet``/``.csv``); errors and notes
+    name a file by its path, a DataFrame by ``source`` / ``cases_source``.
 
     Returns a JSON-ready dict:
 
@@ -62,7 +65,7 @@ def evaluate(
         >>> r["overall"]["accuracy"], r["groups"]["site"]["y"]["n"]
         (1.0, 1)
     """
-    joined = join_predictions(preds, cases, split=split)
+    joined = join_predictions(preds, cases, split=split, source=source, cases_source=cases_source)
     columns = {name: col for b in as_names(by) for name, col in group_columns(joined.table, b).items()}
     result: dict = {
         "n_cases": int(len(joined.y_true)),

@@ -139,11 +139,14 @@ def write_report(
     counterfactual: dict | None = None,
     n_worst: int = 12,
     title: str = "dermkit evaluation",
+    source: str = "predictions",
+    cases_source: str = "cases",
     **evaluate_kw: Any,
 ) -> dict[str, Path]:
     """Write ``out_dir/metrics.json`` and ``out_dir/report.html``; return their paths.
 
-    ``preds`` and ``cases`` are DataFrames or their files, as for :func:`dermkit.evaluate.evaluate`.
+    ``preds`` and ``cases`` are DataFrames or their files, named in errors as for
+    :func:`dermkit.evaluate.evaluate`.
 
     ``metrics`` is a result of :func:`dermkit.evaluate.evaluate` (computed here with ``by``,
     ``split`` and ``evaluate_kw`` when not given). ``counterfactual`` is an optional result of
@@ -166,8 +169,17 @@ def write_report(
     for path in paths.values():  # before anything is replaced: the pair is written both or neither
         if path.is_dir():
             raise DataError(f"cannot write {path}: it is a folder")
-    joined = join_predictions(preds, cases, split=split)
-    result = dict(metrics) if metrics is not None else evaluate(preds, cases, by=by, split=split, **evaluate_kw)
+    if not isinstance(preds, pd.DataFrame):  # read each file once (its notes and warnings once)
+        from dermkit.evaluate.predictions import read_predictions
+
+        preds, source = read_predictions(preds), str(preds)
+    if not isinstance(cases, pd.DataFrame):
+        from dermkit.cases import load_cases
+
+        cases, cases_source = load_cases(cases), str(cases)
+    names = {"source": source, "cases_source": cases_source}
+    joined = join_predictions(preds, cases, split=split, **names)
+    result = dict(metrics) if metrics is not None else evaluate(preds, cases, by=by, split=split, **names, **evaluate_kw)
     if counterfactual is not None:
         result["counterfactual"] = counterfactual
     result = jsonable(result)
