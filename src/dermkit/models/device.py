@@ -36,7 +36,8 @@ def check_device(device: str | torch.device) -> str | torch.device:
 @contextlib.contextmanager
 def evaluating(net: torch.nn.Module, device: str | torch.device) -> Iterator[torch.nn.Module]:
     """``net`` on ``device`` in eval mode for the ``with`` block, then back on its own device in its
-    own mode: a caller's model predicted on mid-training stays in training mode where it was.
+    own mode: a caller's model predicted on mid-training stays in training mode where it was, and
+    each submodule keeps its own mode (frozen BatchNorm layers stay in eval mode).
 
     Example:
         >>> net = torch.nn.Dropout()
@@ -48,11 +49,12 @@ def evaluating(net: torch.nn.Module, device: str | torch.device) -> Iterator[tor
     """
     first = next(net.parameters(), None)
     home = first.device if first is not None else None
-    was_training = net.training
+    modes = [(module, module.training) for module in net.modules()]
     net.to(device).eval()
     try:
         yield net
     finally:
-        net.train(was_training)
+        for module, training in modes:
+            module.training = training
         if home is not None:
             net.to(home)
