@@ -1,8 +1,9 @@
 """Calibration: expected calibration error, reliability-diagram data and temperature scaling.
 
 Confidence is the top-label probability (Guo et al. 2017). Bins are ``n_bins`` equal-width
-intervals ``(lo, hi]`` of confidence (the first one closed at 0), the binning torchmetrics'
-``multiclass_calibration_error`` uses, so :func:`expected_calibration_error` equals it.
+intervals ``(lo, hi]`` of confidence (the first one closed at 0), as in Guo et al. torchmetrics'
+``multiclass_calibration_error`` bins ``[lo, hi)`` instead (a confidence of exactly 1.0 gets a bin
+of its own), so the two agree unless some confidence lies on a bin edge.
 Temperature scaling divides the log-probabilities by one scalar ``T`` fitted on validation
 predictions by minimising the negative log-likelihood (scipy's bounded scalar minimiser); it
 changes confidence, never the predicted class.

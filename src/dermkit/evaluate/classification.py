@@ -352,6 +352,8 @@ def top_k_accuracy(y_true: object, probs: object, k: int = 3) -> float:
     Example:
         >>> top_k_accuracy([2, 0], [[.5, .3, .2], [.1, .3, .6]], k=2)
         0.0
+        >>> top_k_accuracy([0, 1], [[.9, .1], [.6, .4]], k=1), top_k_accuracy([0, 1], [[.9, .1], [.6, .4]], k=2)
+        (0.5, 1.0)
     """
     from sklearn.metrics import top_k_accuracy_score
 
@@ -359,7 +361,11 @@ def top_k_accuracy(y_true: object, probs: object, k: int = 3) -> float:
     t = check_labels(y_true, p.shape[1])
     if not 1 <= k <= p.shape[1]:
         raise ConfigError(f"top-k accuracy: k must be in 1..{p.shape[1]}, got {k}")
-    return float(top_k_accuracy_score(t, p, k=k, labels=np.arange(p.shape[1]))) if t.size else float("nan")
+    if not t.size:
+        return float("nan")
+    # sklearn reads two classes as a binary problem, scored from the second class's column alone
+    score = p[:, 1] if p.shape[1] == 2 else p
+    return float(top_k_accuracy_score(t, score, k=k, labels=np.arange(p.shape[1])))
 
 
 def malignant_scores(probs: object, classes: str | Sequence[str]) -> np.ndarray:

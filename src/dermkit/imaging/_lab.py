@@ -1,7 +1,8 @@
 """RGB uint8 <-> CIELAB (D65, sRGB) conversions used by every imaging module.
 
 OpenCV's float conversion is used (about 20x faster than scikit-image's; it agrees with
-``skimage.color.rgb2lab`` to within 0.1 on average and 0.3 at most on L*, a*, b*).
+``skimage.color.rgb2lab`` to within 0.1 on average; over all 2**24 sRGB colours at most 0.19 on L*,
+0.47 on a* and 0.33 on b*).
 """
 
 from __future__ import annotations
