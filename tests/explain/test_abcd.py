@@ -37,6 +37,18 @@ def test_symmetric_shapes_have_no_asymmetry():
     assert max(asymmetry(ellipse > 0)) < 0.05
 
 
+@pytest.mark.parametrize("angle", [0, 20, 33])
+def test_shapes_without_principal_axes_are_symmetric_at_any_rotation(angle):
+    square = np.zeros((200, 200), np.uint8)
+    square[50:150, 50:150] = 1
+    cross = np.zeros((200, 200), np.uint8)
+    cross[90:110, 40:160] = cross[40:160, 90:110] = 1
+    turn = cv2.getRotationMatrix2D((100, 100), angle, 1)
+    for shape in (square, cross):
+        rotated = cv2.warpAffine(shape, turn, (200, 200), flags=cv2.INTER_NEAREST) > 0
+        assert max(asymmetry(rotated)) < 0.03  # a square at 20° scored 0.17 on both axes: eigh picked arbitrary axes
+
+
 def test_asymmetry_of_an_l_shape_by_hand():
     # An L of two 30x10 bars (area 500) is symmetric about its anti-diagonal (the minor axis);
     # mirrored about the major axis (r, c) -> (c + 8, r - 8) it overlaps itself in two 10x10
@@ -67,6 +79,15 @@ def test_border_score_sharp_versus_blurred():
     assert border_score(img, m) == 8
     blurred = cv2.GaussianBlur(img, (0, 0), 12)
     assert border_score(blurred, m) == 0
+
+
+def test_border_score_does_not_depend_on_resolution():
+    big = disc(513, 200, (256, 256))
+    img = np.where(big[..., None], (170, 120, 95), (200, 160, 140)).astype(np.uint8)  # a moderate edge, L* 55 against 69
+    scores = []
+    for n in (64, 96, 128, 256, 513):
+        scores.append(border_score(cv2.resize(img, (n, n), interpolation=cv2.INTER_AREA), cv2.resize(big.astype(np.uint8), (n, n), interpolation=cv2.INTER_NEAREST) > 0))
+    assert scores == [0] * 5  # was 0, 4, 8, 8, 8: a 1-px smoothing made the same edge steeper per diameter at higher resolution
 
 
 def test_colour_count():
