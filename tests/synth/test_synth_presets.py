@@ -79,10 +79,12 @@ def test_bad_counts(n):
         plan_cases("balanced", n=n)
 
 
-@pytest.mark.parametrize("size", [16, 31, 0])
-def test_size_below_32(size):
-    with pytest.raises(ConfigError, match="at least 32"):
+@pytest.mark.parametrize("size", [16, 31, 0, 4097, 100_000])
+def test_size_outside_32_to_4096(size):
+    with pytest.raises(ConfigError, match="at least 32 px and at most 4096 px"):  # 100000 px ran out of memory in a worker
         plan_cases("balanced", n=4, size=size)
+    with pytest.raises(ConfigError, match="at least 32 px and at most 4096 px" if size else "whole number >= 1"):
+        CaseParams(diagnosis="nevus", size=size)
 
 
 def test_generate_bad_parameters_write_nothing(tmp_path):

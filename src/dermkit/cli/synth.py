@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 def synth_cmd(
     preset: str = typer.Option("balanced", "--preset", "-p", help="balanced, isic-like, spurious-ruler or skin-tone-shift."),
     n: int = typer.Option(100, "-n", help="Number of images."),
-    size: int = typer.Option(256, "--size", help="Image side in pixels (>= 32)."),
+    size: int = typer.Option(256, "--size", help="Image side in pixels (32 to 4096)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed: the same seed gives the same bytes."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder (images/, masks/, cases.parquet)."),
     preview: Optional[Path] = typer.Option(None, "--preview", help="Also write a labelled contact sheet PNG."),

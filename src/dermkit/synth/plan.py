@@ -31,7 +31,7 @@ from dermkit.imaging.ita import ITA_CATEGORIES, ita_category, ita_to_fitzpatrick
 from dermkit.synth.artifacts import ARTIFACTS
 from dermkit.synth.lesion import STYLES
 from dermkit.synth.presets import Preset, get_preset
-from dermkit.synth.render import MIN_SIZE, CaseParams
+from dermkit.synth.render import MAX_SIZE, MIN_SIZE, CaseParams
 from dermkit.synth.skin import ITA_LIMITS
 
 # ITA interval of each tone group, from the category bounds, capped at what the skin model renders.
@@ -66,8 +66,8 @@ def check_counts(n: Any, size: Any) -> tuple[int, int]:
     """Validate the number of images and the image size; return them as ints."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ConfigError(f"number of images must be a positive integer, got {n!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < MIN_SIZE:
-        raise ConfigError(f"image size must be an integer of at least {MIN_SIZE} px, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not MIN_SIZE <= size <= MAX_SIZE:
+        raise ConfigError(f"image size must be an integer of at least {MIN_SIZE} px and at most {MAX_SIZE} px, got {size!r}")
     return int(n), int(size)
 
 

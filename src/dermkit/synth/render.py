@@ -33,6 +33,8 @@ from dermkit.synth.lesion import DIAGNOSIS_PATTERNS, render_lesion
 from dermkit.synth.skin import ITA_LIMITS, linear_to_srgb8, render_skin
 
 MIN_SIZE = 32
+MAX_SIZE = 4096
+"""Largest image side rendered: memory grows with size² (about 1.5 GB per worker at 4096 px)."""
 
 
 def _option_names(artifact: str) -> list[str]:
@@ -74,8 +76,8 @@ class CaseParams:
             check_number(name, getattr(self, name))  # text was a bare TypeError, NaN an IndexError in the renderer
         if self.border_fade is not None:
             check_number("border_fade", self.border_fade)
-        if check_count("size", self.size, 1) < MIN_SIZE:
-            raise ConfigError(f"image size must be at least {MIN_SIZE} px, got {self.size}")
+        if not MIN_SIZE <= check_count("size", self.size, 1) <= MAX_SIZE:
+            raise ConfigError(f"image size must be at least {MIN_SIZE} px and at most {MAX_SIZE} px, got {self.size}")
         if not ITA_LIMITS[0] <= self.ita <= ITA_LIMITS[1]:
             raise ConfigError(f"ita {self.ita} is outside the renderable range {ITA_LIMITS}")
         for name in ("asymmetry", "border_irregularity", "darkness", "variegation"):
