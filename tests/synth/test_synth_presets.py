@@ -51,6 +51,13 @@ def test_bad_overrides(kwargs, message):
         get_preset("balanced", **kwargs)
 
 
+def test_spurious_overrides_merge_into_the_presets_own():
+    ruler = get_preset("spurious-ruler", spurious={"ruler": {"melanoma": 1.0}}).spurious["ruler"]
+    assert ruler == {"melanoma": 1.0, "nevus": 0.1}  # nevus fell back to the 0.5 test rate: the shortcut got weaker
+    with pytest.raises(ConfigError, match=r"spurious\['ruler'\] names class 'bcc', which this preset does not generate \(classes: melanoma, nevus\)"):
+        get_preset("spurious-ruler", spurious={"ruler": {"bcc": 1.0}})  # accepted, and never drawn
+
+
 def test_unknown_preset():
     with pytest.raises(ConfigError, match="unknown preset 'nope'"):
         plan_cases("nope", n=5)

@@ -75,6 +75,8 @@ class Preset:
             for cls, rate in by_class.items():
                 if cls not in DIAGNOSIS_PATTERNS:
                     raise ConfigError(f"{self.name}: unknown class {cls!r} in spurious[{name!r}]")
+                if cls not in self.class_weights:  # it would never be drawn: the shortcut silently not planted
+                    raise ConfigError(f"{self.name}: spurious[{name!r}] names class {cls!r}, which this preset does not generate (classes: {', '.join(self.class_weights)})")
                 _rate(f"{self.name}: spurious[{name!r}][{cls!r}]", rate)
         _rate(f"{self.name}: ugly_duckling_rate", self.ugly_duckling_rate)
         _rate(f"{self.name}: hard_case_rate", self.hard_case_rate)
@@ -166,9 +168,12 @@ PRESETS: dict[str, Preset] = {
 def get_preset(preset: str | Preset = "balanced", **overrides: Any) -> Preset:
     """A validated preset by name, with fields (or ``<artifact>_rate`` shortcuts) overridden.
 
+    ``artifact_rates`` and ``spurious`` are merged into the preset's own (``spurious`` per artifact
+    and class): ``spurious={"ruler": {"melanoma": 1.0}}`` keeps the preset's rate for nevi.
+
     Example:
-        >>> get_preset("spurious-ruler", spurious={"ruler": {"melanoma": 1.0, "nevus": 0.0}}).spurious["ruler"]["nevus"]
-        0.0
+        >>> get_preset("spurious-ruler", spurious={"ruler": {"melanoma": 1.0}}).spurious["ruler"]
+        {'melanoma': 1.0, 'nevus': 0.1}
     """
     if isinstance(preset, Preset):
         base = preset
@@ -191,4 +196,11 @@ def get_preset(preset: str | Preset = "balanced", **overrides: Any) -> Preset:
     if "artifact_rates" in changes:
         _mapping(f"{base.name}: artifact_rates", changes["artifact_rates"], "artifact -> rate")
         rates = {**rates, **changes.pop("artifact_rates")}
+    if "spurious" in changes:
+        _mapping(f"{base.name}: spurious", changes["spurious"], "artifact -> {class: rate}")
+        merged = {name: dict(by_class) for name, by_class in base.spurious.items()}
+        for name, by_class in changes["spurious"].items():
+            _mapping(f"{base.name}: spurious[{name!r}]", by_class, "class -> rate")
+            merged[name] = {**merged.get(name, {}), **by_class}
+        changes["spurious"] = merged
     return dataclasses.replace(base, artifact_rates=rates, **changes).validate()
