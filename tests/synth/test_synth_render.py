@@ -191,3 +191,10 @@ def test_skin_texture_sets_how_blotchy_the_skin_is():
     assert flat < typical < blotchy and blotchy > 2 * typical
     with pytest.raises(ConfigError, match="skin_texture"):
         CaseParams(diagnosis="nevus", skin_texture=-0.5)
+
+
+def test_the_generators_dermoscopic_colours_are_spelt_as_the_abcd_features_name_them():
+    from dermkit.explain.abcd import DERMOSCOPIC_COLOURS
+    from dermkit.synth.lesion import COLOURS
+
+    assert set(DERMOSCOPIC_COLOURS) <= set(COLOURS)  # the synth table's colours said blue_grey, the ABCD column colour_blue_gray

@@ -4,6 +4,13 @@ Every renderer takes an RGB uint8 image and a :class:`numpy.random.Generator` an
 image and a bool mask of the pixels it covers (``None`` for global effects: blur, colour cast).
 They work on any RGB uint8 image, so the same functions serve as augmentations.
 
+A mask marks the artifact's body: the pixels where its opacity exceeds a fixed share (hair and
+dark corners 0.1, ink 0.2, ruler 0.25, glare 0.3, sticker and gel-bubble disc 0.5). Pixels it
+changes only faintly are outside: anti-aliased edges, the tapering ends of hairs and ruler
+ticks, a bubble's rim and shadow, and (when ``blur`` is also drawn, after the masked artifacts)
+the blurred spread around each. Scored against these masks, a detector's recall is the share
+of the visible body it finds; its precision is understated by the faint fringe.
+
 Example:
     >>> import numpy as np
     >>> img = np.full((64, 64, 3), 200, np.uint8)
@@ -192,8 +199,8 @@ def draw_sticker(
 
     ``radius`` is a fraction of the image size (default 0.15-0.32); ``colour`` an RGB triple (default
     one of :data:`STICKER_COLOURS`), speckled, with a darker rim. The sticker reaches at most
-    :data:`STICKER_REACH` of the image into the frame, so it stays clear of a centred lesion (the
-    lesion mask is not cut where a sticker covers it).
+    :data:`STICKER_REACH` of the image into the frame, so it seldom reaches a centred lesion; a large
+    or off-centre one can be partly covered (its mask is not cut where the sticker lies over it).
 
     Example:
         >>> img = np.full((64, 64, 3), 200, np.uint8)

@@ -45,7 +45,7 @@ COLOURS: dict[str, tuple[int, int, int]] = {
     "light_brown": (170, 112, 72),
     "dark_brown": (92, 52, 34),
     "black": (32, 24, 24),
-    "blue_grey": (98, 112, 140),
+    "blue_gray": (98, 112, 140),
     "white": (236, 228, 226),
     "red": (196, 48, 56),
     "pink": (226, 150, 158),
@@ -287,14 +287,14 @@ def _melanoma(cv: _Canvas, darkness: float, variegation: float, style: str) -> N
     if rng.random() < 0.15 + 0.6 * variegation:  # streaks / pseudopods on part of the border
         _streaks(cv, n=int(rng.integers(6, 18)), colour_density=2.5)
     if rng.random() < 0.1 + 0.7 * variegation:  # blue-white veil
-        cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.85), scale=r, threshold=0.3), 2.0), strength=rng.uniform(0.4, 0.7))
+        cv.paint("blue_gray", blur(cv.blob(inside * (rn < 0.85), scale=r, threshold=0.3), 2.0), strength=rng.uniform(0.4, 0.7))
         cv.paint("white", blur(cv.blob(inside * (rn < 0.8), scale=r, threshold=0.9), 2.0), strength=0.2)
         cv.structures.add("blue_white_veil")
     if rng.random() < 0.1 + 0.4 * variegation:  # regression: white scar-like area with grey peppering
         area = blur(cv.blob(inside * (rn < 0.9), scale=r * 0.7, threshold=0.7), 2.0)
         cv.paint("white", blur(area, 1.5), strength=0.45)
         pts = cv.points(int(area.sum() / 12) + 1, area)
-        cv.paint("blue_grey", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.5) * area, strength=0.8)
+        cv.paint("blue_gray", cv.dots(pts, np.full(len(pts), 0.8), sharp=0.5) * area, strength=0.8)
         cv.structures.add("regression")
     if rng.random() < 0.15 + 0.5 * variegation:  # black blotch off centre
         cv.pigment(3.5 * blur(cv.blob(inside * (rn < 0.8), scale=r * 0.6, threshold=1.0), 2.5), ("black",))
@@ -353,12 +353,12 @@ def _bcc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
         cluster = np.clip((cv.noise(r / 2, 1) - 0.2) * 2.0, 0, 1) * inside * (rn < 0.9)
         nests = blur(cv.blob(cluster, scale=max(r * 0.12, 2.0), threshold=0.7), 1.0)
         cv.pigment((0.8 + 1.5 * darkness) * nests, ("dark_brown",))
-        cv.paint("blue_grey", nests, strength=0.4)
+        cv.paint("blue_gray", nests, strength=0.4)
         pts = cv.points(int(rng.integers(8, 40)), inside * (0.2 + cluster))
         specks = cv.dots(pts, rng.uniform(0.6, 1.6, len(pts)) * cv.px, sharp=0.8) * inside
         cv.pigment(2.0 * specks, ("dark_brown",))
-        cv.paint("blue_grey", specks, strength=0.4)
-        cv.structures.update({"blue_grey_ovoid_nests", "blue_grey_globules"})
+        cv.paint("blue_gray", specks, strength=0.4)
+        cv.structures.update({"blue_gray_ovoid_nests", "blue_gray_globules"})
     if rng.random() < 0.35:
         ulcer = blur(cv.blob(inside * (rn < 0.7), scale=r * 0.4, threshold=1.1), 1.5)
         cv.paint("red", ulcer, strength=0.6)
@@ -421,7 +421,7 @@ def _vasc(cv: _Canvas, darkness: float, variegation: float, style: str) -> None:
     cv.paint(main, lacunae, strength=0.9)
     cv.pigment(darkness * 1.2 * lacunae * np.clip(cv.noise(r / 2, 1), 0, 1))
     if rng.random() < 0.3:
-        cv.paint("blue_grey", blur(cv.blob(inside * (rn < 0.8), scale=r / 2, threshold=1.0), 1.5), strength=0.6)
+        cv.paint("blue_gray", blur(cv.blob(inside * (rn < 0.8), scale=r / 2, threshold=1.0), 1.5), strength=0.6)
     cv.structures.add("lacunae")
 
 
