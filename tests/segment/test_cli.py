@@ -154,14 +154,16 @@ def test_train_augment_and_loss_options_reach_the_training_and_the_run_config(el
 
 def test_resume_alone_continues_with_the_options_the_run_started_with(ellipse_cases, tmp_path):
     save_cases(ellipse_cases, tmp_path / "c.parquet")
+    save_cases(ellipse_cases.head(4).assign(case_id=lambda t: "x" + t["case_id"], split="train"), tmp_path / "extra.parquet")
     start = ("segment", "train", tmp_path / "c.parquet", "-o", tmp_path / "run")
-    res = invoke(*start, "--image-size", "64", "--batch-size", "6", "--epochs", "1", "--lr", "0.01", "--ema", "0.9", "--clahe")
+    res = invoke(*start, "--image-size", "64", "--batch-size", "6", "--epochs", "1", "--lr", "0.01", "--ema", "0.9", "--clahe", "--extra-train", tmp_path / "extra.parquet")
     assert res.exit_code == 0, res.output
     res = invoke(*start, "--epochs", "2", "--resume", "--lr", "0.5")  # an option given again and changed is still refused
     assert "1 differ (lr: 0.01 -> 0.5)" in str(res.exception)
-    res = invoke(*start, "--epochs", "2", "--resume")  # the defaults (128 px, batch 8, lr 1e-3, no EMA, no CLAHE) used to be refused as changes
+    res = invoke(*start, "--epochs", "2", "--resume")  # the defaults (128 px, batch 8, lr 1e-3, no EMA, no CLAHE, no extra table) used to be refused as changes
     assert res.exit_code == 0, res.output
     config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["training"]["n_extra_train"] == 4
     assert (config["input_size"], config["training"]["steps_done"], config["training"]["lr"], config["training"]["ema"]) == (64, 6, 0.01, 0.9)
     assert config["preprocessing"]["clahe"] is True
     assert {k: config["training"][k] for k in ("epochs", "max_steps", "max_minutes", "pretrained")} == {"epochs": 2, "max_steps": -1, "max_minutes": None, "pretrained": False}

@@ -83,6 +83,8 @@ def train_cmd(
 
         recipe.update({k: started[k] for k in recipe if k in started and is_default(k)})
         preprocessing = {**started.get("preprocessing", {}), **{k: v for k, v in preprocessing.items() if not is_default(k)}}
+        if extra_train is None and started.get("extra_train_table"):
+            extra_train = Path(started["extra_train_table"])
     run = train_segmenter(
         cases, out, extra_train=extra_train, **recipe, epochs=epochs, max_steps=max_steps, max_minutes=minutes,
         preprocessing=Preprocessing.from_dict(preprocessing),

@@ -174,7 +174,8 @@ def train_segmenter(
 
     recipe = dict(arch=arch, encoder=encoder, pretrained=pretrained, image_size=image_size, batch_size=batch_size, lr=lr,
                   boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=augment, preprocessing=preprocessing.to_dict(),
-                  precision=precision, channels_last=channels_last, ema=ema, seed=seed, extra_train=extra_train is not None)
+                  precision=precision, channels_last=channels_last, ema=ema, seed=seed, extra_train=extra_train is not None,
+                  extra_train_table=str(Path(extra_train).resolve()) if isinstance(extra_train, (str, os.PathLike)) else None)
     check_recipe(ckpt_dir, recipe, resume)
     cache = out / "preprocessed" / preprocessing.key
     train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)

@@ -141,8 +141,12 @@ def last_checkpoint(folder: Path) -> "pl.callbacks.ModelCheckpoint":
     return EveryEpochLast(dirpath=str(folder), save_last=True, save_top_k=0, enable_version_counter=False)
 
 
-RESUMABLE_OPTIONS = frozenset({"epochs", "max_steps", "max_minutes", "early_stopping", "progress", "num_workers", "accelerator", "devices", "strategy", "num_nodes", "compile"})
-"""Options a resumed run may change: its budget and where it runs, not its recipe."""
+RESUMABLE_OPTIONS = frozenset({
+    "epochs", "max_steps", "max_minutes", "early_stopping", "progress", "num_workers", "accelerator", "devices", "strategy", "num_nodes", "compile",
+    "extra_train_table",
+})
+"""Options a resumed run may change: its budget, where it runs and how it reports, and where its
+tables lie (a segmenter's extra training table is recorded so that ``--resume`` alone finds it)."""
 
 
 def read_recipe(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
