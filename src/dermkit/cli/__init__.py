@@ -20,7 +20,7 @@ from dermkit.errors import DermkitError
 
 app = typer.Typer(
     name="dermkit",
-    help="Skin-lesion AI toolkit: data → skin tone → train → evaluate → explain → serve.",
+    help="Skin-lesion AI toolkit: data → skin tone → train → evaluate → explain.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

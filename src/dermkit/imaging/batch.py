@@ -225,7 +225,7 @@ def preprocess_cases(
     """Write processed copies of the images to ``out_dir/images`` and return the new case table.
 
     Hair removal (when asked) runs first, then colour constancy (a :data:`dermkit.imaging.colour.
-    METHODS` name, or ``None``). Hair masks go to ``out_dir/hair_masks`` and the share of hair
+    METHODS` name; on by default, unlike ``dermkit preprocess``; ``None`` turns it off). Hair masks go to ``out_dir/hair_masks`` and the share of hair
     pixels to a ``hair_fraction`` column. ``image_path`` values are relative to ``out_dir`` (save the
     table there); other paths are kept. Images an earlier run wrote from the same source files
     (path, size and modification time, listed in ``out_dir/.preprocessed.jsonl``) are skipped, so

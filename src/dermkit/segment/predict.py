@@ -192,7 +192,7 @@ def predict_masks(
     predicted outline in magenta and, where the case has a ``mask_path``, the true one in green
     (:func:`dermkit.segment.report.overlay_contours`), listed in an ``overlay_path`` column.
     ``postprocessing`` overrides the run's settings; ``tta`` averages over the eight dihedral
-    views of each image (a loaded :class:`Segmenter` keeps its own setting). ``adapt_bn`` first
+    views of each image (a loaded :class:`Segmenter` keeps its own ``tta`` and ``device``). ``adapt_bn`` first
     re-estimates the BatchNorm statistics on all the table's images
     (:meth:`Segmenter.adapt_batchnorm`; a :class:`Segmenter` passed in is changed in place).
     ``masks/`` and ``overlays/`` are written beside ``out_dir``'s and replace them only once every

@@ -90,8 +90,10 @@ def train_segmenter(
     loss is computed in float32 and the saved weights are float32 in the usual layout either way.
     ``ema`` > 0 (e.g. 0.999) keeps an exponential moving average of the weights with that decay
     (warmed up over the first steps); validation and the saved model then use the averaged weights.
-    ``resume=True`` continues from ``out_dir/lightning/last.ckpt``; a folder that already holds a
-    run is refused unless ``resume`` or ``overwrite``. The same ``seed`` with a step
+    ``resume=True`` continues from ``out_dir/lightning/last.ckpt`` and needs the options the run
+    started with (``lightning/recipe.json``; the CLI fills them in, Python callers pass them); a
+    folder that already holds a run is refused unless ``resume`` or ``overwrite``. ``image_size``
+    is a multiple of 32 (the encoders downsample 32x). The same ``seed`` with a step
     or epoch budget gives the same weights on the same machine. ``devices``, ``strategy`` and
     ``num_nodes`` are Lightning's: e.g. ``devices=4, strategy="ddp"`` trains on four GPUs, each
     process on its share of every epoch with ``batch_size`` images per step, and validation scores

@@ -210,7 +210,9 @@ def fit(
     """Train a classifier on ``cases`` (split ``train``/``val``; see :func:`dermkit.train.data.training_splits`).
 
     ``config`` is a :class:`TrainConfig`, a mapping of its fields or a YAML file; keyword
-    ``overrides`` win. ``resume=True`` continues from ``run_dir/checkpoints/last.ckpt``; a folder
+    ``overrides`` win. ``resume=True`` continues from ``run_dir/checkpoints/last.ckpt`` and needs the
+    options the run started with (``checkpoints/recipe.json``, :func:`read_recipe`; only
+    :data:`RESUMABLE_OPTIONS` may differ; the CLI fills them in, Python callers pass them); a folder
     that already holds a run is refused unless ``resume`` or ``overwrite``. On Ctrl-C the best model
     exported so far stays intact and :class:`KeyboardInterrupt` is raised again.
 
