@@ -104,3 +104,22 @@ def test_artifact_targets_read_an_empty_cell_as_no_artifact_and_must_vary(lesion
         cases = lesion_cases.assign(skin_tone=None) if targets == ("skin_tone",) else lesion_cases
         with pytest.raises(DataError, match=rf"adversarial target '{targets[0]}': the training cases do not vary in it \(values: \{value}"):
             fit(cases, {**fast, "debias": "adversarial", "adversarial_targets": targets}, tmp_path / "run")
+
+
+def test_validation_balanced_accuracy_averages_the_classes_present_as_sklearn_does(monkeypatch):
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    cfg = TrainConfig(model="test_resnet")
+    module = ClassifierModule(create_classifier("test_resnet", 3), cfg)
+    y = torch.tensor([0, 0, 0, 1, 1, 1, 1, 0])  # class 2 has no validation case ...
+    logits = torch.tensor([[3, 0, 1], [3, 0, 0], [0, 0, 3], [0, 3, 0], [0, 3, 1], [1, 0, 0], [0, 2, 1], [2, 1, 0]], dtype=torch.float)  # ... but is predicted once
+    monkeypatch.setattr(ClassifierModule, "eval_model", property(lambda self: lambda x, meta=None: logits))
+    logged = {}
+    module.log = lambda *a, **k: None
+    module.log_dict = lambda values, **k: logged.update({key: float(v) for key, v in values.items()})
+    module.validation_step({"image": torch.zeros(8, 3, 32, 32), "label": y}, 0)
+    module.on_validation_epoch_end()
+    assert logged["val_bal_acc"] == pytest.approx(balanced_accuracy_score(y, logits.argmax(1)))  # torchmetrics' macro gave 0.5: (0.75 + 0.75 + 0) / 3
+    probs = logits.softmax(1).numpy()
+    expected_auc = np.mean([roc_auc_score(y == c, probs[:, c]) for c in (0, 1)])
+    assert logged["val_auc"] == pytest.approx(expected_auc, abs=1e-6)

@@ -3,7 +3,9 @@ mixup/cutmix, EMA of the weights and debiasing method.
 
 Validation logs ``val_loss``, ``val_acc``, ``val_bal_acc`` (balanced accuracy: the mean of the
 per-class recalls, the ISIC challenge metric) and ``val_auc`` (macro one-vs-rest AUC), computed
-with torchmetrics on the EMA weights when ``ema`` is on.
+with torchmetrics on the EMA weights when ``ema`` is on. Both macro means run over the classes
+present among the validation cases, as scikit-learn and ``dermkit evaluate`` do (torchmetrics'
+own macro average counts a class that is predicted but absent as a recall of 0).
 
 Example:
     >>> module = ClassifierModule(create_classifier("resnet18", 7), TrainConfig())  # doctest: +SKIP
@@ -67,8 +69,8 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
             self.mixup = Mixup(mixup_alpha=config.mixup, cutmix_alpha=config.cutmix, label_smoothing=config.label_smoothing, num_classes=self.num_classes)
         metrics = {
             "val_acc": torchmetrics.classification.MulticlassAccuracy(self.num_classes, average="micro"),
-            "val_bal_acc": torchmetrics.classification.MulticlassAccuracy(self.num_classes, average="macro"),
-            "val_auc": torchmetrics.classification.MulticlassAUROC(self.num_classes, average="macro"),
+            "confusion": torchmetrics.classification.MulticlassConfusionMatrix(self.num_classes),
+            "auc": torchmetrics.classification.MulticlassAUROC(self.num_classes, average="none"),
         }
         self.val_metrics = torchmetrics.MetricCollection(metrics)
 
@@ -115,8 +117,13 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         """Log the epoch's metrics (``val_acc``, ``val_bal_acc``, ``val_auc``)."""
-        self.log_dict(self.val_metrics.compute(), prog_bar=True)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*(positive|negative) samples in targets")  # classes absent from validation
+            scores = self.val_metrics.compute()
         self.val_metrics.reset()
+        self.log_dict(validation_scores(scores["val_acc"], scores["confusion"], scores["auc"]), prog_bar=True)
 
     def configure_optimizers(self) -> Any:
         """timm's optimiser factory (no weight decay on norms and biases) + cosine with linear warmup per step."""
@@ -157,3 +164,19 @@ def cosine_with_warmup(step: int, total: int, warmup: int, time_fraction: float 
         return (step + 1) / (warmup + 1)
     progress = min(1.0, max((step - warmup) / max(1, total - warmup), time_fraction))
     return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def validation_scores(accuracy: torch.Tensor, confusion: torch.Tensor, auc: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``val_acc``, and ``val_bal_acc`` / ``val_auc`` as means over the classes that have
+    validation cases (rows of ``confusion``, true class first; ``auc`` per class).
+
+    Example:
+        >>> cm = torch.tensor([[2, 0, 1], [0, 2, 0], [0, 0, 0]])   # class 2 predicted once, never true
+        >>> round(float(validation_scores(torch.tensor(0.8), cm, torch.tensor([0.9, 1.0, 0.0]))["val_bal_acc"]), 4)
+        0.8333
+    """
+    support = confusion.sum(dim=1)
+    present = support > 0
+    recall = confusion.diagonal().float()[present] / support[present].float()
+    return {"val_acc": accuracy, "val_bal_acc": recall.mean(), "val_auc": auc.float()[present].mean()}
+
