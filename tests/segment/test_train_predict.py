@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dermkit.errors import ConfigError, DataError
+from dermkit.errors import ConfigError, DataError, DermkitError
 from dermkit.evaluate.segmentation import mean_ci
 from dermkit.io import write_image
 from dermkit.models.segmenter import load_segmenter
@@ -276,3 +276,12 @@ def test_a_resumed_segmenter_keeps_the_history_of_its_first_session(ellipse_case
     assert {"train_loss", "val_loss", "val_dice", "val_jaccard", "lr", "train_images_per_s"} <= set(history.columns)
     pd.testing.assert_frame_equal(history.iloc[:1], first)
     assert (run / "loss_curve.png").stat().st_size > 0 and not (run / "logs").exists()
+
+
+def test_a_diverged_segmenter_stops_with_an_error_and_saves_no_model(ellipse_cases, tmp_path, monkeypatch):
+    from dermkit.segment.losses import SegmentationLoss
+
+    monkeypatch.setattr(SegmentationLoss, "forward", lambda self, logits, target: logits.mean() * float("nan"))
+    with pytest.raises(DermkitError, match=r"the training loss became nan in epoch 0, batch 0"):
+        train_segmenter(ellipse_cases, tmp_path / "run", image_size=64, batch_size=6, epochs=1, progress=False)
+    assert not (tmp_path / "run" / "model.safetensors").exists()

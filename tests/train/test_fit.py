@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from dermkit.errors import ConfigError, DataError
+from dermkit.errors import ConfigError, DataError, DermkitError
 from dermkit.models import load_classifier
 from dermkit.predict import MissingMetadataWarning, predict, predict_images
 from dermkit.train import TrainConfig, fit
@@ -155,6 +155,15 @@ def test_missing_image_is_a_clear_error(lesion_cases, tmp_path, fast):
         check_images_exist(predict_missing)
 
 
+def test_an_image_that_cannot_be_opened_fails_before_training(lesion_cases, tmp_path, fast):
+    val_image = lesion_cases.loc[lesion_cases["split"] == "val", "image_path"].iloc[0]
+    with open(val_image, "wb") as f:
+        f.write(b"not an image at all")
+    with pytest.raises(DataError, match=r"img_6.png"):  # failed after a whole training epoch
+        fit(lesion_cases, fast, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
 def test_bad_options_are_named(lesion_cases, tmp_path, fast):
     with pytest.raises(ConfigError, match="epoch \\(did you mean epochs\\?\\)"):
         fit(lesion_cases, {"epoch": 2}, tmp_path / "run")
@@ -250,3 +259,35 @@ def test_resume_with_another_recipe_is_refused(lesion_cases, tmp_path, fast):
         fit(lesion_cases, {**fast, "model": "test_vit", "timm_kwargs": {"img_size": 32}, "epochs": 2}, run, resume=True)
     fit(lesion_cases, {**fast, "lr": 0.01, "epochs": 2, "progress": False}, run, resume=True)  # a longer budget is what resume is for
     assert list(pd.read_csv(run / "history.csv")["epoch"]) == [0, 1]
+
+
+def test_a_diverged_run_stops_with_an_error_and_exports_no_model(lesion_cases, tmp_path, fast, monkeypatch):
+    import dermkit.train.module as module
+
+    nan_loss = lambda logits, *args, **kwargs: torch.full((len(logits),), float("nan"), requires_grad=True)
+    monkeypatch.setattr(module, "classification_loss", nan_loss)
+    with pytest.raises(DermkitError, match=r"the training loss became nan in epoch 0, batch 0: the model diverged"):
+        fit(lesion_cases, fast, tmp_path / "run")  # was exported as 'best' with NaN weights; predict then wrote NaN for every case
+    assert not (tmp_path / "run" / "model.safetensors").exists()
+
+
+def test_a_failed_overwrite_leaves_the_earlier_run_resumable(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    fit(lesion_cases, {**fast, "lr": 0.01}, run)
+    before = {name: (run / name).read_bytes() for name in ("model.safetensors", "checkpoints/recipe.json")}
+    with pytest.raises(ConfigError, match="group_column 'nope'"):  # fails while the data loaders are made, before training starts
+        fit(lesion_cases, {**fast, "debias": "reweight", "group_column": "nope"}, run, overwrite=True)
+    assert {name: (run / name).read_bytes() for name in before} == before  # recipe.json was the failed run's: the old run could not be resumed
+    fit(lesion_cases, {**fast, "lr": 0.01, "epochs": 2}, run, resume=True)
+    assert list(pd.read_csv(run / "history.csv")["epoch"]) == [0, 1]
+
+
+def test_an_overwriting_run_that_exports_nothing_leaves_no_model_of_the_earlier_run(lesion_cases, tmp_path, fast, monkeypatch):
+    import dermkit.train.module as module
+
+    run = tmp_path / "run"
+    fit(lesion_cases, fast, run)
+    monkeypatch.setattr(module, "validation_scores", lambda acc, cm, auc: {"val_acc": acc, "val_bal_acc": torch.tensor(float("nan")), "val_auc": acc})
+    with pytest.raises(DermkitError, match=r"no validation gave a finite val_bal_acc, so no model was exported"):
+        fit(lesion_cases, fast, run, overwrite=True)  # exit 0 with the earlier run's model beside the new history
+    assert not (run / "model.safetensors").exists() and not (run / "config.json").exists()

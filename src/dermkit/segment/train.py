@@ -41,9 +41,9 @@ from dermkit.errors import ConfigError, DataError
 from dermkit.io import check_mask_sizes, check_some_mask_has_a_lesion
 from dermkit.segment.postprocess import Postprocessing
 from dermkit.segment.preprocess import Preprocessing, preprocess_cases
-from dermkit.train.callbacks import History
+from dermkit.train.callbacks import History, StopOnNonFiniteLoss
 from dermkit.train.config import MAX_SEED, PRECISIONS, check_ema, warn_if_bf16_is_emulated
-from dermkit.train.fit import check_recipe, check_run_folder, create_trainer, fit_interruptibly, last_checkpoint, quiet_lightning
+from dermkit.train.fit import check_recipe, check_run_folder, create_trainer, fit_interruptibly, last_checkpoint, quiet_lightning, start_of_training
 
 
 def train_segmenter(
@@ -154,6 +154,11 @@ def train_segmenter(
     ckpt_dir = out / "lightning"
     last = ckpt_dir / "last.ckpt"
     check_run_folder(out, last, resume, overwrite)
+    recipe = dict(arch=arch, encoder=encoder, pretrained=pretrained, image_size=image_size, batch_size=batch_size, lr=lr,
+                  boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=augment, preprocessing=preprocessing.to_dict(),
+                  precision=precision, channels_last=channels_last, ema=ema, seed=seed, extra_train=extra_train is not None,
+                  extra_train_table=str(Path(extra_train).resolve()) if isinstance(extra_train, (str, os.PathLike)) else None)
+    recipe = check_recipe(ckpt_dir, recipe, resume)
     with quiet_lightning():  # Lightning checks its options (accelerator, devices, strategy) here, before anything is written
         trainer = create_trainer(
             default_root_dir=str(out),
@@ -165,7 +170,9 @@ def train_segmenter(
             max_epochs=epochs,
             max_steps=max_steps,
             max_time={"minutes": max_minutes} if max_minutes else None,
-            callbacks=[History(out), last_checkpoint(ckpt_dir)],  # History's rows travel in last.ckpt, so a resumed run keeps them
+            callbacks=[  # History's rows travel in last.ckpt, so a resumed run keeps them
+                start_of_training(out, ckpt_dir, recipe, resume, overwrite), StopOnNonFiniteLoss(), History(out), last_checkpoint(ckpt_dir),
+            ],
             logger=False,
             enable_progress_bar=progress,
             enable_model_summary=False,
@@ -174,11 +181,6 @@ def train_segmenter(
             log_every_n_steps=10,
         )
 
-    recipe = dict(arch=arch, encoder=encoder, pretrained=pretrained, image_size=image_size, batch_size=batch_size, lr=lr,
-                  boundary_weight=boundary_weight, lovasz_weight=lovasz_weight, augment=augment, preprocessing=preprocessing.to_dict(),
-                  precision=precision, channels_last=channels_last, ema=ema, seed=seed, extra_train=extra_train is not None,
-                  extra_train_table=str(Path(extra_train).resolve()) if isinstance(extra_train, (str, os.PathLike)) else None)
-    check_recipe(ckpt_dir, recipe, resume)
     cache = out / "preprocessed" / preprocessing.key
     train_cases = preprocess_cases(train_cases, preprocessing, cache, progress=progress)
     val_cases = preprocess_cases(val_cases, preprocessing, cache, progress=progress)

@@ -18,6 +18,7 @@ from typing import Any, Callable
 import lightning.pytorch as pl
 import pandas as pd
 
+from dermkit.errors import DermkitError
 from dermkit.io import atomic_path
 from dermkit.models.checkpoint import save_checkpoint
 
@@ -59,6 +60,23 @@ class ExportBest(pl.Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the best score when resuming."""
         self.best, self.best_epoch = state_dict["best"], state_dict["best_epoch"]
+
+
+class StopOnNonFiniteLoss(pl.Callback):
+    """Stop training with :class:`~dermkit.errors.DermkitError` at the first batch whose loss is
+    NaN or infinite: from there the weights are NaN, and a model "trained" on would be exported and
+    predict NaN for every case (seen with ``16-true`` precision, which has no loss scaling)."""
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int) -> None:
+        """Raise when this batch's loss is not finite."""
+        import torch
+
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        if isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss.detach()).all()):
+            raise DermkitError(
+                f"the training loss became {float(loss.detach().float().mean())} in epoch {trainer.current_epoch}, batch {batch_idx}: "
+                "the model diverged and training stopped; try precision 32-true or 16-mixed (16-true has no loss scaling) or a lower learning rate"
+            )
 
 
 class History(pl.Callback):

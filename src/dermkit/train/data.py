@@ -39,7 +39,7 @@ def training_splits(cases: pd.DataFrame, seed: int = 0, source: str = "case tabl
 
     Raises :class:`DataError` when the training cases hold fewer than two classes, when there
     is no validation case, when a validation case's class is not among the training cases', or
-    when an image file is missing.
+    when an image file is missing or cannot be opened (its header is read).
 
     Example:
         >>> train, val = training_splits(cases)  # doctest: +SKIP
@@ -63,6 +63,10 @@ def training_splits(cases: pd.DataFrame, seed: int = 0, source: str = "case tabl
                         "the classifier learns only the training split's classes (re-split, or drop those validation cases)")
     check_images_exist(train, source)
     check_images_exist(val, source)
+    from dermkit.io import image_shape
+
+    for path in pd.concat([train["image_path"], val["image_path"]]):  # headers only: an image that cannot be opened fails here, not mid-epoch
+        image_shape(path)
     return train, val
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 import pandas as pd
 
 from dermkit.cases import SKIN_TONES, load_cases
-from dermkit.errors import ConfigError, DataError
+from dermkit.errors import ConfigError, DataError, DermkitError
 from dermkit.train.config import TrainConfig, warn_if_bf16_is_emulated
 
 if TYPE_CHECKING:
@@ -108,8 +108,8 @@ def check_run_folder(run: Path, last: Path, resume: bool, overwrite: bool) -> No
 
     ``resume`` needs the checkpoint ``last``. A folder that already holds a run (its
     ``config.json`` or ``last``) is refused unless ``resume`` or ``overwrite``. Nothing is deleted
-    here: an overwriting run replaces the old files as it writes its own
-    (:func:`last_checkpoint`), so one that fails on its inputs leaves the old run whole.
+    here: an overwriting run removes the old files when its training starts
+    (:func:`start_of_training`), so one that fails on its inputs leaves the old run whole.
     """
     if run.exists() and not run.is_dir():
         raise ConfigError(f"{run} is a file; a run needs a folder")
@@ -164,25 +164,52 @@ def read_recipe(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     return recipe
 
 
-def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool) -> None:
-    """Keep ``folder/recipe.json``, the options a run was started with: a new run writes it; a
-    resumed one must match it except in :data:`RESUMABLE_OPTIONS`, else :class:`ConfigError`
-    naming the first differences. (A resumed run used to keep the checkpoint's optimiser and
-    settings while ``config.json`` recorded the new ones; a new model or debiasing method failed
-    with a bare state-dict error.)
+def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool) -> dict[str, Any]:
+    """``recipe`` as ``folder/recipe.json`` keeps it; a resumed run's must match the kept one except
+    in :data:`RESUMABLE_OPTIONS`, else :class:`ConfigError` naming the first differences. (A resumed
+    run used to keep the checkpoint's optimiser and settings while ``config.json`` recorded the new
+    ones; a new model or debiasing method failed with a bare state-dict error.) An option the kept
+    recipe lacks (recorded only by later dermkit versions) is not compared. A new run's recipe is
+    written once its training starts (:func:`start_of_training`).
     """
-    from dermkit.io import write_json
-
     recipe = json.loads(json.dumps(dict(recipe), default=str))  # tuples as lists, paths as text: as read back
     before = read_recipe(folder) if resume else None
     if before is not None:
-        changed = [k for k in sorted(set(before) | set(recipe)) if k not in RESUMABLE_OPTIONS and before.get(k) != recipe.get(k)]
+        changed = [k for k in sorted(before) if k not in RESUMABLE_OPTIONS and before.get(k) != recipe.get(k)]
         if changed:
             shown = "; ".join(f"{k}: {before.get(k)!r} -> {recipe.get(k)!r}" for k in changed[:3])
             raise ConfigError(f"--resume continues the run in {folder.parent} with the options it was started with, but {len(changed)} "
                               f"differ ({shown}); resume with those, or start again with --overwrite")
-    else:
-        write_json(folder / "recipe.json", recipe)
+    return recipe
+
+
+EARLIER_RUN_FILES = ("model.safetensors", "config.json", "history.csv", "loss_curve.png")
+"""The files of a run folder (besides ``last.ckpt`` and ``recipe.json``) an overwriting run replaces."""
+
+
+def start_of_training(run: Path, folder: Path, recipe: Mapping[str, Any], resume: bool, overwrite: bool) -> "pl.Callback":
+    """The callback that, when training starts - every input checked, the data loaders made -
+    removes an overwritten run's files (:data:`EARLIER_RUN_FILES` and ``folder/last.ckpt``) and
+    writes a new run's ``folder/recipe.json``. A run that fails before that point leaves the
+    folder as it was (an overwrite that failed on its options used to leave the old checkpoint
+    under the new recipe, which could then be neither resumed nor used); one that fails later
+    leaves no model of the old run beside its own history.
+    """
+    import lightning.pytorch as pl
+
+    from dermkit.io import write_json
+
+    class StartOfTraining(pl.Callback):
+        def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+            if resume or not trainer.is_global_zero:
+                return
+            if overwrite:
+                for name in EARLIER_RUN_FILES:
+                    (run / name).unlink(missing_ok=True)
+                (folder / "last.ckpt").unlink(missing_ok=True)
+            write_json(folder / "recipe.json", recipe)
+
+    return StartOfTraining()
 
 
 def fit_interruptibly(trainer: "pl.Trainer", *args: Any, **kwargs: Any) -> None:
@@ -224,7 +251,7 @@ def fit(
 
     from dermkit.models.classifier import create_classifier
     from dermkit.models.metadata import METADATA_COLUMNS, MetadataEncoder
-    from dermkit.train.callbacks import ExportBest, History
+    from dermkit.train.callbacks import ExportBest, History, StopOnNonFiniteLoss
     from dermkit.train.data import CaseDataModule, check_adversarial_targets, group_cells, training_splits
     from dermkit.train.losses import balanced_class_weights
     from dermkit.train.module import ClassifierModule
@@ -280,9 +307,12 @@ def fit(
             "train_config": cfg.to_dict(),
         }
 
+    recipe = check_recipe(last.parent, cfg.to_dict(), resume)
     export = ExportBest(run, cfg.monitor, cfg.monitor_mode, run_config)
     history = History(run)
-    callbacks: list[pl.Callback] = [export, history, last_checkpoint(run / "checkpoints")]
+    callbacks: list[pl.Callback] = [
+        start_of_training(run, last.parent, recipe, resume, overwrite), StopOnNonFiniteLoss(), export, history, last_checkpoint(last.parent),
+    ]
     if cfg.early_stopping:
         callbacks.append(pl.callbacks.EarlyStopping(monitor=cfg.monitor, mode=cfg.monitor_mode, patience=int(cfg.early_stopping)))
     with quiet_lightning():
@@ -302,8 +332,10 @@ def fit(
             num_sanity_val_steps=0,
             log_every_n_steps=10,
         )
-        check_recipe(last.parent, cfg.to_dict(), resume)
         fit_interruptibly(trainer, module, datamodule=datamodule, ckpt_path=str(last) if resume else None)
     if export.best is None:  # stopped (e.g. by max_minutes) before any validation: validate once so the run has a model
         trainer.validate(module, datamodule=datamodule, verbose=False)
+    if export.best is None:
+        raise DermkitError(f"{run}: no validation gave a finite {cfg.monitor}, so no model was exported; check the validation cases, "
+                           "or monitor another metric (--set monitor=...)")
     return FitResult(run, cfg.monitor, export.best, export.best_epoch, pd.DataFrame(history.rows))
