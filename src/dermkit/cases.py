@@ -302,6 +302,34 @@ def split_cases(
     return out
 
 
+class UnsplitCasesWarning(UserWarning):
+    """Some cases of a table that has a ``split`` column have none, so training leaves them out."""
+
+
+def train_and_val(df: pd.DataFrame, seed: int = 0, stratify: str | None = "diagnosis", source: str = "case table") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``train`` and ``val`` rows of ``df``. A table without a ``split`` column, or with none
+    filled in, is split first (85/15, grouped by patient, :func:`split_cases`); rows left without a
+    split beside rows that have one are left out with an :class:`UnsplitCasesWarning`.
+
+    Example:
+        >>> t = pd.DataFrame({"case_id": list("abc"), "split": ["train", "val", None]})
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     train, val = train_and_val(t)
+        >>> len(train), len(val), str(caught[0].message)
+        (1, 1, "case table: 1 of 3 cases have no split and are left out of training (give them 'train' or 'val', or drop the split column to split automatically)")
+    """
+    if "split" not in df.columns or df["split"].isna().all():
+        df = split_cases(df, (0.85, 0.15, 0.0), seed=seed, stratify=stratify)
+    unsplit = int(df["split"].isna().sum())
+    if unsplit:
+        warnings.warn(f"{source}: {unsplit} of {len(df)} cases have no split and are left out of training "
+                      "(give them 'train' or 'val', or drop the split column to split automatically)", UnsplitCasesWarning, stacklevel=2)
+    parts = (df[df["split"] == name].reset_index(drop=True) for name in ("train", "val"))
+    return next(parts), next(parts)
+
+
 def _fold_plan(share: float, n_groups: int) -> tuple[int, int] | None:
     """``(k, m)``: hold out ``m`` of ``k`` stratified group folds for a share of ``share``, with at
     least two groups per fold. One fold of ``round(1 / share)`` where that is within 0.02 of it

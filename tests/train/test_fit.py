@@ -291,3 +291,13 @@ def test_an_overwriting_run_that_exports_nothing_leaves_no_model_of_the_earlier_
     with pytest.raises(DermkitError, match=r"no validation gave a finite val_bal_acc, so no model was exported"):
         fit(lesion_cases, fast, run, overwrite=True)  # exit 0 with the earlier run's model beside the new history
     assert not (run / "model.safetensors").exists() and not (run / "config.json").exists()
+
+
+def test_cases_without_a_split_beside_split_ones_are_left_out_with_a_warning(lesion_cases, tmp_path, fast):
+    from dermkit.cases import UnsplitCasesWarning
+
+    lesion_cases.loc[:9, "split"] = None
+    with pytest.warns(UnsplitCasesWarning, match=r"10 of 32 cases have no split and are left out of training"):  # silently dropped
+        result = fit(lesion_cases, fast, tmp_path / "run")
+    counts = json.loads((result.run_dir / "config.json").read_text())["class_counts"]
+    assert sum(counts.values()) == int((lesion_cases["split"] == "train").sum())

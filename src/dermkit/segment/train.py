@@ -107,7 +107,7 @@ def train_segmenter(
     import torch
     from torch.utils.data import DataLoader
 
-    from dermkit.cases import split_cases
+    from dermkit.cases import train_and_val
     from dermkit.datasets.torch_dataset import CaseDataset, seed_worker
     from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, check_augment, create_transform
     from dermkit.models.segmenter import check_input_size, create_segmenter, save_segmenter, segmenter_config
@@ -133,10 +133,7 @@ def train_segmenter(
     train_tf = create_transform(image_size, train=True, seed=seed, **augment)  # checks the values before anything is written
     loss = SegmentationLoss(boundary_weight=boundary_weight, lovasz_weight=lovasz_weight)  # checks the weights, likewise
     table = _cases_with_masks(cases, "case table")
-    if "split" not in table.columns or table["split"].isna().all():
-        table = split_cases(table, (0.85, 0.15, 0.0), seed=seed, stratify=None)
-    train_cases = table[table["split"] == "train"].reset_index(drop=True)
-    val_cases = table[table["split"] == "val"].reset_index(drop=True)
+    train_cases, val_cases = train_and_val(table, seed=seed, stratify=None, source=str(cases) if not isinstance(cases, pd.DataFrame) else "case table")
     if train_cases.empty:
         raise DataError("no training cases (split == 'train') with a mask")
     if extra_train is not None:

@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from dermkit.cases import SKIN_TONES, artifact_flags, split_cases
+from dermkit.cases import SKIN_TONES, artifact_flags, train_and_val
 from dermkit.datasets.torch_dataset import UNLABELLED, CaseDataset, seed_worker
 from dermkit.datasets.transforms import create_transform
 from dermkit.errors import ConfigError, DataError
@@ -47,10 +47,7 @@ def training_splits(cases: pd.DataFrame, seed: int = 0, source: str = "case tabl
     table = labelled(cases)
     if table.empty:
         raise DataError(f"{source}: no labelled case with an image (diagnosis empty or 'unknown' everywhere)")
-    if "split" not in table.columns or table["split"].isna().all():
-        table = split_cases(table, (0.85, 0.15, 0.0), seed=seed)
-    train = table[table["split"] == "train"].reset_index(drop=True)
-    val = table[table["split"] == "val"].reset_index(drop=True)
+    train, val = train_and_val(table, seed=seed, source=source)
     classes = train["diagnosis"].unique()
     if len(classes) < 2:
         what = f"a single class {classes[0]!r}" if len(classes) else "no case"
