@@ -84,7 +84,8 @@ def test_evaluate_groups_by_one_name_or_several_and_names_a_missing_column(ellip
 
 
 def test_an_encoder_that_cannot_take_the_image_size_is_refused_before_training(ellipse_cases, tmp_path):
-    from dermkit.models.segmenter import check_input_size, create_segmenter
+    from dermkit.models.input_size import check_input_size
+    from dermkit.models.segmenter import create_segmenter
     from dermkit.segment import train_segmenter
 
     swin = create_segmenter("unet", "tu-swin_tiny_patch4_window7_224")  # timm builds Swin for 224 px only

@@ -123,3 +123,11 @@ def test_validation_balanced_accuracy_averages_the_classes_present_as_sklearn_do
     probs = logits.softmax(1).numpy()
     expected_auc = np.mean([roc_auc_score(y == c, probs[:, c]) for c in (0, 1)])
     assert logged["val_auc"] == pytest.approx(expected_auc, abs=1e-6)
+
+
+def test_mixup_trains_on_an_odd_batch():
+    cfg = TrainConfig(model="test_resnet", mixup=0.4)
+    module = ClassifierModule(create_classifier("test_resnet", 2), cfg)
+    module.log = lambda *a, **k: None
+    odd = {k: v[:7] for k, v in _batch().items()}  # a training set of 7 cases with batch size 8: timm's AssertionError "Batch size should be even"
+    assert torch.isfinite(module.training_step(odd, 0))

@@ -301,3 +301,16 @@ def test_cases_without_a_split_beside_split_ones_are_left_out_with_a_warning(les
         result = fit(lesion_cases, fast, tmp_path / "run")
     counts = json.loads((result.run_dir / "config.json").read_text())["class_counts"]
     assert sum(counts.values()) == int((lesion_cases["split"] == "train").sum())
+
+
+def test_a_model_that_cannot_take_the_image_size_is_refused_before_training(lesion_cases, tmp_path, fast):
+    with pytest.raises(ConfigError, match=r"model 'vit_tiny_patch16_224' cannot take 32 x 32 px input .*timm_kwargs=\{img_size: 32\}"):  # an AssertionError after setup
+        fit(lesion_cases, {**fast, "model": "vit_tiny_patch16_224"}, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_resuming_with_other_classes_is_refused(lesion_cases, tmp_path, fast):
+    three = lesion_cases.assign(diagnosis=[("bcc" if i % 8 in (0, 6) else d) for i, d in enumerate(lesion_cases["diagnosis"])])
+    fit(three, fast, tmp_path / "run")
+    with pytest.raises(ConfigError, match=r"1 differ \(classes: \['bcc', 'melanoma', 'nevus'\] -> \['melanoma', 'nevus'\]\)"):  # a size-mismatch RuntimeError
+        fit(lesion_cases, {**fast, "epochs": 2}, tmp_path / "run", resume=True)

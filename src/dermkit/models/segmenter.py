@@ -119,25 +119,6 @@ def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     return dict(load_checkpoint(path)[0]) if path.is_dir() else read_weights_file(path)
 
 
-def check_input_size(model: torch.nn.Module, size: int, in_channels: int = 3) -> None:
-    """Raise :class:`ConfigError` when ``model`` cannot segment ``size`` x ``size`` inputs, e.g. a Swin
-    encoder, which timm builds for 224 px only; one forward pass of a blank image, in eval mode so no
-    BatchNorm statistics change.
-
-    Example:
-        >>> check_input_size(create_segmenter("unet", "resnet18"), 64)
-    """
-    training = model.training
-    try:
-        with torch.no_grad():
-            model.eval()(torch.zeros(1, in_channels, size, size))
-    except (AssertionError, RuntimeError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"this architecture and encoder cannot take {size} x {size} px input ({reason}); try another image size or encoder") from None
-    finally:
-        model.train(training)
-
-
 def segmenter_config(arch: str, encoder: str, in_channels: int = 3, **extra: Any) -> dict[str, Any]:
     """The checkpoint config of a segmenter: ``task``, the ``architecture`` that rebuilds it, and ``extra``.
 

@@ -110,7 +110,8 @@ def train_segmenter(
     from dermkit.cases import train_and_val
     from dermkit.datasets.torch_dataset import CaseDataset, seed_worker
     from dermkit.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD, check_augment, create_transform
-    from dermkit.models.segmenter import check_input_size, create_segmenter, save_segmenter, segmenter_config
+    from dermkit.models.input_size import check_input_size
+    from dermkit.models.segmenter import create_segmenter, save_segmenter, segmenter_config
     from dermkit.segment.losses import SegmentationLoss
     from dermkit.segment.module import SegmentationModule
 

@@ -250,6 +250,7 @@ def fit(
     import torch
 
     from dermkit.models.classifier import create_classifier
+    from dermkit.models.input_size import check_input_size
     from dermkit.models.metadata import METADATA_COLUMNS, MetadataEncoder
     from dermkit.train.callbacks import ExportBest, History, StopOnNonFiniteLoss
     from dermkit.train.data import CaseDataModule, check_adversarial_targets, group_cells, training_splits
@@ -279,6 +280,8 @@ def fit(
         drop_rate=cfg.drop_rate,
         **cfg.timm_kwargs,
     )
+    check_input_size(model.backbone, cfg.image_size, f"model {cfg.model!r}",
+                     "give another image_size, or the size to timm, e.g. --set 'timm_kwargs={img_size: %d}'" % cfg.image_size)
     labels = train_cases["diagnosis"].map({c: i for i, c in enumerate(classes)}).to_numpy()
     groups = sorted(set(group_cells(train_cases, labels, cfg.group_column))) if cfg.debias == "group_dro" else None
     adversarial = {t: (len(SKIN_TONES) if t == "skin_tone" else 1) for t in cfg.adversarial_targets} if cfg.debias == "adversarial" else None
@@ -307,7 +310,7 @@ def fit(
             "train_config": cfg.to_dict(),
         }
 
-    recipe = check_recipe(last.parent, cfg.to_dict(), resume)
+    recipe = check_recipe(last.parent, {**cfg.to_dict(), "classes": classes}, resume)  # another class list: a head of another size
     export = ExportBest(run, cfg.monitor, cfg.monitor_mode, run_config)
     history = History(run)
     callbacks: list[pl.Callback] = [

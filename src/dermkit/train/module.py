@@ -80,6 +80,8 @@ class ClassifierModule(EmaWeights, pl.LightningModule):
     def training_step(self, batch: Mapping[str, Any], batch_idx: int) -> torch.Tensor:
         """Loss of one batch: classification (+ debiasing terms)."""
         cfg = self.config
+        if self.mixup is not None and len(batch["label"]) % 2:  # timm mixes pairs: a training set smaller than the batch gave an odd one
+            batch = {k: v[:-1] if isinstance(v, torch.Tensor) and len(v) == len(batch["label"]) else v for k, v in batch.items()}
         x, y = self._images(batch), batch["label"]
         if self.mixup is not None:
             x, targets = self.mixup(x, y)
