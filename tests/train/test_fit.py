@@ -314,3 +314,12 @@ def test_resuming_with_other_classes_is_refused(lesion_cases, tmp_path, fast):
     fit(three, fast, tmp_path / "run")
     with pytest.raises(ConfigError, match=r"1 differ \(classes: \['bcc', 'melanoma', 'nevus'\] -> \['melanoma', 'nevus'\]\)"):  # a size-mismatch RuntimeError
         fit(lesion_cases, {**fast, "epochs": 2}, tmp_path / "run", resume=True)
+
+
+def test_resuming_a_run_whose_budget_is_used_up_is_an_error(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    fit(lesion_cases, {**fast, "epochs": 2}, run)
+    with pytest.raises(ConfigError, match=r"nothing left to train: the run has used its budget \(2 epochs\); give a larger --epochs or --minutes"):
+        fit(lesion_cases, {**fast, "epochs": 2}, run, resume=True)  # ended silently, exit 0
+    with pytest.raises(ConfigError, match=r"nothing left to train: the run has done more epochs than asked .*give a larger --epochs"):
+        fit(lesion_cases, {**fast, "epochs": 1}, run, resume=True)  # Lightning's MisconfigurationException traceback

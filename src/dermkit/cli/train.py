@@ -68,7 +68,12 @@ def train_cmd(
     overrides.update(parse_set_options(options or []))
     base: Any = config
     if resume and config is None:  # --resume alone continues with the options the run started with
-        base = read_recipe(out / "checkpoints") or config
+        import dataclasses
+
+        from dermkit.train import TrainConfig
+
+        fields = {f.name for f in dataclasses.fields(TrainConfig)}
+        base = {k: v for k, v in (read_recipe(out / "checkpoints") or {}).items() if k in fields} or None  # the recipe also keeps the class list
     result = fit(cases, base, out, resume=resume, overwrite=overwrite, **overrides)
     if not is_first_process():  # under DDP every process runs this command; the first reports
         return

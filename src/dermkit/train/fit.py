@@ -96,6 +96,7 @@ def create_trainer(**options: Any) -> "pl.Trainer":
     """
     import lightning.pytorch as pl
     from lightning.fabric.utilities.exceptions import MisconfigurationException
+    from lightning.pytorch.callbacks import Timer
 
     try:
         return pl.Trainer(**options)
@@ -212,17 +213,44 @@ def start_of_training(run: Path, folder: Path, recipe: Mapping[str, Any], resume
     return StartOfTraining()
 
 
-def fit_interruptibly(trainer: "pl.Trainer", *args: Any, **kwargs: Any) -> None:
-    """``trainer.fit(*args, **kwargs)``, raising :class:`KeyboardInterrupt` after Ctrl-C: Lightning
-    handles it by exiting the process (``SystemExit``), once the files written so far are whole."""
+def fit_interruptibly(trainer: "pl.Trainer", *args: Any, ckpt_path: str | None = None, **kwargs: Any) -> None:
+    """``trainer.fit(*args, ckpt_path=ckpt_path, **kwargs)``, raising :class:`KeyboardInterrupt` after
+    Ctrl-C: Lightning handles it by exiting the process (``SystemExit``), once the files written so
+    far are whole. Resuming from ``ckpt_path`` must train something: a budget (epochs, steps or
+    minutes) the run has already used up is a :class:`ConfigError` (it used to end silently, or
+    with Lightning's traceback for fewer epochs than done).
+    """
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+    from lightning.pytorch.callbacks import Timer
+
+    steps_before = _steps_done(ckpt_path) if ckpt_path else None
     try:
-        trainer.fit(*args, **kwargs)
+        trainer.fit(*args, ckpt_path=ckpt_path, **kwargs)
+    except MisconfigurationException as exc:
+        if ckpt_path and "max_epochs" in str(exc):
+            raise ConfigError(f"nothing left to train: the run has done more epochs than asked ({exc}); give a larger --epochs") from None
+        raise
     except SystemExit:
         if trainer.interrupted:
             raise KeyboardInterrupt from None
         raise
     if trainer.interrupted:
         raise KeyboardInterrupt
+    if steps_before is not None and trainer.global_step == steps_before:
+        steps = trainer.max_steps is not None and trainer.max_steps > 0
+        budget = f"{trainer.max_epochs} epochs" + (f", {trainer.max_steps} steps" if steps else "")
+        timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+        if timer is not None and timer.time_remaining("train") is not None:
+            budget += f", its time budget ({timer.time_elapsed('train') / 60:.2f} minutes trained)"
+        options = "--epochs, --max-steps or --minutes" if steps else "--epochs or --minutes"
+        raise ConfigError(f"nothing left to train: the run has used its budget ({budget}); give a larger {options}")
+
+
+def _steps_done(ckpt_path: str) -> int:
+    """The optimiser steps a Lightning checkpoint has done (its ``global_step``)."""
+    import torch
+
+    return int(torch.load(ckpt_path, map_location="cpu", weights_only=False, mmap=True).get("global_step", 0))
 
 
 def fit(
