@@ -60,6 +60,8 @@ def test_cli_errors_are_one_line(lesion_cases, tmp_path):
     assert "precision must be one of 32-true, bf16-mixed" in done.stderr and "'bf17'" in done.stderr
     done = _dermkit("train", "--cases", str(cases), "--model", "test_resnet", "--minutes", "0", "-o", str(tmp_path / "run"))  # was only --set max_minutes=0
     assert done.returncode == 1 and "max_minutes must be a positive number of minutes (or unset), got 0" in done.stderr
+    done = _dermkit("train", "--cases", str(cases), "--debias", "adversarial", "--set", "debias=circle", "-o", str(tmp_path / "run"))  # trained CIRCLe
+    assert done.returncode == 1 and "debias given both as a flag and with --set, with different values: give it once" in done.stderr
     assert not (tmp_path / "run").exists()
 
 

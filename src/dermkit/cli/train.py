@@ -8,6 +8,7 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 
+from dermkit.errors import ConfigError
 from dermkit.train.config import PRECISIONS
 
 
@@ -65,7 +66,11 @@ def train_cmd(
         "seed": seed,
     }
     overrides = {k: v for k, v in flags.items() if v is not None}
-    overrides.update(parse_set_options(options or []))
+    extra = parse_set_options(options or [])
+    twice = sorted(k for k in extra if k in overrides and extra[k] != overrides[k])
+    if twice:  # --debias adversarial --set debias=circle trained CIRCLe
+        raise ConfigError(f"{', '.join(twice)} given both as a flag and with --set, with different values: give {'it' if len(twice) == 1 else 'them'} once")
+    overrides.update(extra)
     base: Any = config
     if resume and config is None:  # --resume alone continues with the options the run started with
         import dataclasses
