@@ -323,3 +323,12 @@ def test_resuming_a_run_whose_budget_is_used_up_is_an_error(lesion_cases, tmp_pa
         fit(lesion_cases, {**fast, "epochs": 2}, run, resume=True)  # ended silently, exit 0
     with pytest.raises(ConfigError, match=r"nothing left to train: the run has done more epochs than asked .*give a larger --epochs"):
         fit(lesion_cases, {**fast, "epochs": 1}, run, resume=True)  # Lightning's MisconfigurationException traceback
+
+
+def test_the_loss_curve_of_a_run_without_validation_is_drawn_without_warnings(tmp_path):
+    from dermkit.train.callbacks import plot_history
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warned that the empty metrics panel had no legend entries
+        plot_history(pd.DataFrame({"epoch": [0, 1], "train_loss": [1.0, 0.5]}), tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").stat().st_size > 1000

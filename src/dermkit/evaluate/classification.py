@@ -363,6 +363,8 @@ def top_k_accuracy(y_true: object, probs: object, k: int = 3) -> float:
         raise ConfigError(f"top-k accuracy: k must be in 1..{p.shape[1]}, got {k}")
     if not t.size:
         return float("nan")
+    if k == p.shape[1]:  # every class is among the top k
+        return 1.0
     # sklearn reads two classes as a binary problem, scored from the second class's column alone
     score = p[:, 1] if p.shape[1] == 2 else p
     return float(top_k_accuracy_score(t, score, k=k, labels=np.arange(p.shape[1])))

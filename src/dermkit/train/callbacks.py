@@ -156,13 +156,14 @@ def plot_history(history: pd.DataFrame, path: str | os.PathLike[str]) -> None:
             left.plot(history["epoch"], history[col], marker="o", label=col)
     left.set_xlabel("epoch")
     left.set_ylabel("loss")
-    left.legend()
     for col in ("val_bal_acc", "val_acc", "val_auc", "val_dice", "val_jaccard"):
         if col in history:
             right.plot(history["epoch"], history[col], marker="o", label=col)
     right.set_xlabel("epoch")
     right.set_ylim(0, 1)
-    right.legend()
+    for axes in (left, right):
+        if axes.lines:  # a run without validation has no metric curves (matplotlib warned of an empty legend)
+            axes.legend()
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
