@@ -81,13 +81,14 @@ def test_border_score_sharp_versus_blurred():
     assert border_score(blurred, m) == 0
 
 
-def test_border_score_does_not_depend_on_resolution():
-    big = disc(513, 200, (256, 256))
-    img = np.where(big[..., None], (170, 120, 95), (200, 160, 140)).astype(np.uint8)  # a moderate edge, L* 55 against 69
+@pytest.mark.parametrize("lesion, expected", [((170, 120, 95), 0), ((130, 90, 70), 8), ((60, 40, 30), 8)])
+def test_border_score_does_not_depend_on_resolution(lesion, expected):
+    big = disc(1025, 400, (512, 512))
+    img = np.where(big[..., None], lesion, (200, 160, 140)).astype(np.uint8)  # sharp edges, L* 69 outside
     scores = []
-    for n in (64, 96, 128, 256, 513):
+    for n in (48, 64, 96, 128, 256, 513, 1025):
         scores.append(border_score(cv2.resize(img, (n, n), interpolation=cv2.INTER_AREA), cv2.resize(big.astype(np.uint8), (n, n), interpolation=cv2.INTER_NEAREST) > 0))
-    assert scores == [0] * 5  # was 0, 4, 8, 8, 8: a 1-px smoothing made the same edge steeper per diameter at higher resolution
+    assert scores == [expected] * 7  # (130, 90, 70) scored 0 at 48 px and 8 from 96 px: a 1-px smoothing made the same edge steeper per diameter at higher resolution
 
 
 def test_colour_count():
