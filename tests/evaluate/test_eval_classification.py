@@ -154,6 +154,7 @@ def test_top_k_and_malignant_scores():
     two = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]])  # sklearn's ValueError: binary labels, 2-d scores
     assert cm.top_k_accuracy([0, 1, 1], two, k=1) == pytest.approx(2 / 3) and cm.top_k_accuracy([0, 1, 1], two, k=2) == 1.0
     assert cm.classification_metrics([0, 1, 1], two, ["nevus", "melanoma"], top_k=(1,))["top1_accuracy"] == pytest.approx(2 / 3)
+    assert cm.top_k_accuracy([1, 1], [[0.3, 0.4], [0.1, 0.2]], k=1) == 1.0  # sklearn's binary reading thresholded the column at 0.5: 0.0
     assert cm.malignant_scores(p, ["nevus", "melanoma", "bcc"]).tolist() == pytest.approx([0.5, 0.9])
 
 

@@ -74,6 +74,8 @@ def test_cli_writes_data_preview_and_reports_errors_on_one_line(tmp_path):
     res = subprocess.run([sys.executable, "-m", "dermkit.cli", "synth", "-o", str(tmp_path / "bad"), "--set", "hair_rate=2"], capture_output=True, text=True)
     assert res.returncode == 1 and res.stderr.strip().count("\n") == 0 and "hair_rate" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "bad").exists()
+    res = subprocess.run([*cmd[:3], "synth", "-n", "2", "-o", str(tmp_path / "bad"), "--set", "n=3"], capture_output=True, text=True)
+    assert res.returncode == 1 and "n given both as a flag and with --set" in res.stderr and "Traceback" not in res.stderr  # "multiple values" TypeError
     for preview, message in ((tmp_path / "sheet.txt", "sheet.txt: images are written as .png"), (tmp_path, "is a folder; give an image file name")):
         res = subprocess.run([*cmd[:3], "synth", "-n", "2", "--size", "48", "-o", str(tmp_path / "p"), "--preview", str(preview)], capture_output=True, text=True)
         assert res.returncode == 1 and message in res.stderr and "Traceback" not in res.stderr, res.stderr  # a traceback once every image was rendered

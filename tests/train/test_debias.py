@@ -133,3 +133,10 @@ def test_mixup_trains_on_an_odd_batch():
     module.log = lambda *a, **k: None
     odd = {k: v[:7] for k, v in _batch().items()}  # a training set of 7 cases with batch size 8: timm's AssertionError "Batch size should be even"
     assert torch.isfinite(module.training_step(odd, 0))
+
+
+def test_validation_auc_of_a_single_class_is_undefined():
+    from dermkit.train.module import validation_scores
+
+    scores = validation_scores(torch.tensor(1.0), torch.tensor([[0, 0], [0, 4]]), torch.tensor([0.0, 0.0]))  # torchmetrics' 0 for no negatives
+    assert scores["val_bal_acc"] == 1.0 and torch.isnan(scores["val_auc"])

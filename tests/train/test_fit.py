@@ -319,7 +319,7 @@ def test_resuming_with_other_classes_is_refused(lesion_cases, tmp_path, fast):
 def test_resuming_a_run_whose_budget_is_used_up_is_an_error(lesion_cases, tmp_path, fast):
     run = tmp_path / "run"
     fit(lesion_cases, {**fast, "epochs": 2}, run)
-    with pytest.raises(ConfigError, match=r"nothing left to train: the run has used its budget \(2 epochs\); give a larger --epochs or --minutes"):
+    with pytest.raises(ConfigError, match=r"nothing left to train: the run has used its 2 epochs; give a larger --epochs"):
         fit(lesion_cases, {**fast, "epochs": 2}, run, resume=True)  # ended silently, exit 0
     with pytest.raises(ConfigError, match=r"nothing left to train: the run has done more epochs than asked .*give a larger --epochs"):
         fit(lesion_cases, {**fast, "epochs": 1}, run, resume=True)  # Lightning's MisconfigurationException traceback
@@ -332,3 +332,19 @@ def test_the_loss_curve_of_a_run_without_validation_is_drawn_without_warnings(tm
         warnings.simplefilter("error")  # matplotlib warned that the empty metrics panel had no legend entries
         plot_history(pd.DataFrame({"epoch": [0, 1], "train_loss": [1.0, 0.5]}), tmp_path / "curve.png")
     assert (tmp_path / "curve.png").stat().st_size > 1000
+
+
+def test_resuming_a_run_kept_by_an_earlier_version_compares_its_classes_from_config_json(lesion_cases, tmp_path, fast):
+    three = lesion_cases.assign(diagnosis=[("bcc" if i % 8 in (0, 6) else d) for i, d in enumerate(lesion_cases["diagnosis"])])
+    fit(three, fast, tmp_path / "run")
+    kept = tmp_path / "run" / "checkpoints" / "recipe.json"
+    kept.write_text(json.dumps({k: v for k, v in json.loads(kept.read_text()).items() if k != "classes"}))  # as recipes were kept before
+    with pytest.raises(ConfigError, match=r"classes: \['bcc', 'melanoma', 'nevus'\] -> \['melanoma', 'nevus'\]"):  # a size-mismatch traceback
+        fit(lesion_cases, {**fast, "epochs": 2}, tmp_path / "run", resume=True)
+
+
+def test_resuming_a_run_whose_time_budget_is_spent_names_the_minutes(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    fit(lesion_cases, {**fast, "epochs": 3, "max_minutes": 0.0002}, run)
+    with pytest.raises(ConfigError, match=r"nothing left to train: the run has used its time budget \(.* minutes trained\); give a larger --minutes"):
+        fit(lesion_cases, {**fast, "epochs": 5, "max_minutes": 0.0002}, run, resume=True)  # also told to give a larger --epochs, as given

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from dermkit.errors import ConfigError
 
@@ -29,6 +29,22 @@ def parse_set_options(items: list[str]) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"--set {key.strip()}: cannot read value {value!r}: {str(exc).splitlines()[0]}") from None
     return out
+
+
+def set_options_beside(flags: Mapping[str, Any], items: list[str]) -> dict[str, Any]:
+    """The ``--set`` items (:func:`parse_set_options`) that the command's own flags do not already
+    give; :class:`ConfigError` for a key given both ways with different values (the ``--set`` one
+    silently won, or the call failed with "got multiple values").
+
+    Example:
+        >>> set_options_beside({"n": 10, "size": 128}, ["n=10", "hair_rate=0.5"])
+        {'hair_rate': 0.5}
+    """
+    extra = parse_set_options(items)
+    twice = sorted(k for k in extra if k in flags and extra[k] != flags[k])
+    if twice:
+        raise ConfigError(f"{', '.join(twice)} given both as a flag and with --set, with different values: give {'it' if len(twice) == 1 else 'them'} once, as a flag")
+    return {k: v for k, v in extra.items() if k not in flags}
 
 
 def parse_devices(text: str) -> int | str | list[int]:

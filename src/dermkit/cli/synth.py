@@ -28,13 +28,14 @@ def synth_cmd(
 
     from dermkit.cases import summarize
     from dermkit.cli.datasets import _print_counts
-    from dermkit.cli.options import parse_set_options
+    from dermkit.cli.options import set_options_beside
     from dermkit.io import check_image_path
     from dermkit.synth import contact_sheet, generate
 
     if preview is not None:
         check_image_path(preview)  # before rendering: it failed with a traceback once every image was written
-    cases = generate(preset, n=n, size=size, seed=seed, out_dir=out, workers=workers, **parse_set_options(set_ or []))
+    flags = dict(n=n, size=size, seed=seed, out_dir=out, workers=workers)
+    cases = generate(preset, **flags, **set_options_beside(flags, set_ or []))  # --set n=3 was a "multiple values" traceback
     console = Console()
     console.print(f"[green]wrote[/] {out / 'cases.parquet'} ({len(cases)} cases, {cases['patient_id'].nunique()} patients)")
     _print_counts(console, summarize(cases, by=("diagnosis", "split", "skin_tone")))

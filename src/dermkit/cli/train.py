@@ -8,7 +8,6 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 
-from dermkit.errors import ConfigError
 from dermkit.train.config import PRECISIONS
 
 
@@ -42,7 +41,7 @@ def train_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Start again in a folder that already holds a run."),
 ) -> None:
     """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
-    from dermkit.cli.options import parse_devices, parse_set_options
+    from dermkit.cli.options import parse_devices, set_options_beside
     from dermkit.train import fit
     from dermkit.train.fit import read_recipe
     from dermkit.train.distributed import is_first_process
@@ -66,11 +65,7 @@ def train_cmd(
         "seed": seed,
     }
     overrides = {k: v for k, v in flags.items() if v is not None}
-    extra = parse_set_options(options or [])
-    twice = sorted(k for k in extra if k in overrides and extra[k] != overrides[k])
-    if twice:  # --debias adversarial --set debias=circle trained CIRCLe
-        raise ConfigError(f"{', '.join(twice)} given both as a flag and with --set, with different values: give {'it' if len(twice) == 1 else 'them'} once")
-    overrides.update(extra)
+    overrides.update(set_options_beside(overrides, options or []))  # --debias adversarial --set debias=circle trained CIRCLe
     base: Any = config
     if resume and config is None:  # --resume alone continues with the options the run started with
         import dataclasses

@@ -355,19 +355,15 @@ def top_k_accuracy(y_true: object, probs: object, k: int = 3) -> float:
         >>> top_k_accuracy([0, 1], [[.9, .1], [.6, .4]], k=1), top_k_accuracy([0, 1], [[.9, .1], [.6, .4]], k=2)
         (0.5, 1.0)
     """
-    from sklearn.metrics import top_k_accuracy_score
-
     p = check_probs(probs)
     t = check_labels(y_true, p.shape[1])
     if not 1 <= k <= p.shape[1]:
         raise ConfigError(f"top-k accuracy: k must be in 1..{p.shape[1]}, got {k}")
     if not t.size:
         return float("nan")
-    if k == p.shape[1]:  # every class is among the top k
-        return 1.0
-    # sklearn reads two classes as a binary problem, scored from the second class's column alone
-    score = p[:, 1] if p.shape[1] == 2 else p
-    return float(top_k_accuracy_score(t, score, k=k, labels=np.arange(p.shape[1])))
+    # ranked directly: sklearn reads two classes as a binary problem and thresholds the second column
+    top = np.argsort(-p, axis=1, kind="stable")[:, :k]
+    return float((top == t[:, None]).any(axis=1).mean())
 
 
 def malignant_scores(probs: object, classes: str | Sequence[str]) -> np.ndarray:

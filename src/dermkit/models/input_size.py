@@ -10,17 +10,17 @@ from dermkit.errors import ConfigError
 def check_input_size(model: torch.nn.Module, size: int, what: str = "this architecture and encoder", hint: str = "try another image size or encoder", in_channels: int = 3) -> None:
     """Raise :class:`ConfigError` when ``model`` cannot take ``size`` x ``size`` inputs (e.g. a Swin or
     ViT, which timm builds for 224 px unless told otherwise): one forward pass of a blank image, in
-    eval mode so no BatchNorm statistics change; the model's mode is restored.
+    eval mode so no BatchNorm statistics change; each submodule's mode is restored.
 
     Example:
         >>> check_input_size(torch.nn.Conv2d(3, 4, 3), 64)
     """
-    training = model.training
+    from dermkit.models.device import evaluating
+
+    first = next(model.parameters(), None)
     try:
-        with torch.no_grad():
-            model.eval()(torch.zeros(1, in_channels, size, size))
+        with evaluating(model, first.device if first is not None else "cpu"), torch.no_grad():  # each submodule's mode given back
+            model(torch.zeros(1, in_channels, size, size, device=first.device if first is not None else "cpu"))
     except (AssertionError, RuntimeError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"{what} cannot take {size} x {size} px input ({reason}); {hint}") from None
-    finally:
-        model.train(training)

@@ -72,9 +72,12 @@ class StopOnNonFiniteLoss(pl.Callback):
         import torch
 
         loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
-        if isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss.detach()).all()):
+        bad = isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss.detach()).all())
+        # decided together: under DDP a process that stopped alone would leave the others waiting for it
+        if trainer.strategy.reduce_boolean_decision(bad, all=False):
+            value = float(loss.detach().float().mean()) if bad else "non-finite in another process"
             raise DermkitError(
-                f"the training loss became {float(loss.detach().float().mean())} in epoch {trainer.current_epoch}, batch {batch_idx}: "
+                f"the training loss became {value} in epoch {trainer.current_epoch}, batch {batch_idx}: "
                 "the model diverged and training stopped; try precision 32-true or 16-mixed (16-true has no loss scaling) or a lower learning rate"
             )
 

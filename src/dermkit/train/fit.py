@@ -96,7 +96,6 @@ def create_trainer(**options: Any) -> "pl.Trainer":
     """
     import lightning.pytorch as pl
     from lightning.fabric.utilities.exceptions import MisconfigurationException
-    from lightning.pytorch.callbacks import Timer
 
     try:
         return pl.Trainer(**options)
@@ -165,20 +164,24 @@ def read_recipe(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     return recipe
 
 
-def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool) -> dict[str, Any]:
+def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool, used: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``recipe`` as ``folder/recipe.json`` keeps it; a resumed run's must match the kept one except
     in :data:`RESUMABLE_OPTIONS`, else :class:`ConfigError` naming the first differences. (A resumed
     run used to keep the checkpoint's optimiser and settings while ``config.json`` recorded the new
     ones; a new model or debiasing method failed with a bare state-dict error.) An option the kept
-    recipe lacks (recorded only by later dermkit versions) is not compared. A new run's recipe is
-    written once its training starts (:func:`start_of_training`).
+    recipe lacks (recorded only by later dermkit versions) is compared with ``used[option]``, what
+    the run is known to have used (its default, or e.g. the class list of its ``config.json``), and
+    not at all when that is unknown. A new run's recipe is written once its training starts
+    (:func:`start_of_training`).
     """
     recipe = json.loads(json.dumps(dict(recipe), default=str))  # tuples as lists, paths as text: as read back
     before = read_recipe(folder) if resume else None
     if before is not None:
-        changed = [k for k in sorted(before) if k not in RESUMABLE_OPTIONS and before.get(k) != recipe.get(k)]
+        known = json.loads(json.dumps(dict(used or {}), default=str))
+        kept = {**{k: v for k, v in known.items() if k in recipe and v is not None}, **before}
+        changed = [k for k in sorted(kept) if k not in RESUMABLE_OPTIONS and kept[k] != recipe.get(k)]
         if changed:
-            shown = "; ".join(f"{k}: {before.get(k)!r} -> {recipe.get(k)!r}" for k in changed[:3])
+            shown = "; ".join(f"{k}: {kept[k]!r} -> {recipe.get(k)!r}" for k in changed[:3])
             raise ConfigError(f"--resume continues the run in {folder.parent} with the options it was started with, but {len(changed)} "
                               f"differ ({shown}); resume with those, or start again with --overwrite")
     return recipe
@@ -237,13 +240,23 @@ def fit_interruptibly(trainer: "pl.Trainer", *args: Any, ckpt_path: str | None =
     if trainer.interrupted:
         raise KeyboardInterrupt
     if steps_before is not None and trainer.global_step == steps_before:
-        steps = trainer.max_steps is not None and trainer.max_steps > 0
-        budget = f"{trainer.max_epochs} epochs" + (f", {trainer.max_steps} steps" if steps else "")
         timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
-        if timer is not None and timer.time_remaining("train") is not None:
-            budget += f", its time budget ({timer.time_elapsed('train') / 60:.2f} minutes trained)"
-        options = "--epochs, --max-steps or --minutes" if steps else "--epochs or --minutes"
-        raise ConfigError(f"nothing left to train: the run has used its budget ({budget}); give a larger {options}")
+        remaining = timer.time_remaining("train") if timer is not None else None
+        if remaining is not None and remaining <= 0.0:
+            spent, option = f"its time budget ({timer.time_elapsed('train') / 60:.2f} minutes trained)", "--minutes"
+        elif trainer.max_steps is not None and 0 < trainer.max_steps <= trainer.global_step:
+            spent, option = f"its {trainer.max_steps} steps", "--max-steps"
+        else:
+            spent, option = f"its {trainer.max_epochs} epochs", "--epochs"
+        raise ConfigError(f"nothing left to train: the run has used {spent}; give a larger {option}")
+
+
+def _exported_classes(run: Path) -> list[str] | None:
+    """The class list of the model a run folder exported (``config.json``), if it has one."""
+    try:
+        return list(json.loads((run / "config.json").read_text())["classes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _steps_done(ckpt_path: str) -> int:
@@ -338,7 +351,8 @@ def fit(
             "train_config": cfg.to_dict(),
         }
 
-    recipe = check_recipe(last.parent, {**cfg.to_dict(), "classes": classes}, resume)  # another class list: a head of another size
+    used = {**TrainConfig().to_dict(), "classes": _exported_classes(run)} if resume else None  # for recipes kept by earlier versions
+    recipe = check_recipe(last.parent, {**cfg.to_dict(), "classes": classes}, resume, used)  # another class list: a head of another size
     export = ExportBest(run, cfg.monitor, cfg.monitor_mode, run_config)
     history = History(run)
     callbacks: list[pl.Callback] = [

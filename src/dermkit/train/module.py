@@ -180,5 +180,6 @@ def validation_scores(accuracy: torch.Tensor, confusion: torch.Tensor, auc: torc
     support = confusion.sum(dim=1)
     present = support > 0
     recall = confusion.diagonal().float()[present] / support[present].float()
-    return {"val_acc": accuracy, "val_bal_acc": recall.mean(), "val_auc": auc.float()[present].mean()}
+    one_class = int(present.sum()) < 2  # no negatives: torchmetrics gives each class's AUC as 0
+    return {"val_acc": accuracy, "val_bal_acc": recall.mean(), "val_auc": torch.tensor(float("nan")) if one_class else auc.float()[present].mean()}
 
