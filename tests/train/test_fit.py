@@ -348,3 +348,11 @@ def test_resuming_a_run_whose_time_budget_is_spent_names_the_minutes(lesion_case
     fit(lesion_cases, {**fast, "epochs": 3, "max_minutes": 0.0002}, run)
     with pytest.raises(ConfigError, match=r"nothing left to train: the run has used its time budget \(.* minutes trained\); give a larger --minutes"):
         fit(lesion_cases, {**fast, "epochs": 5, "max_minutes": 0.0002}, run, resume=True)  # also told to give a larger --epochs, as given
+
+
+def test_resuming_from_a_damaged_checkpoint_is_a_clear_error(lesion_cases, tmp_path, fast):
+    run = tmp_path / "run"
+    fit(lesion_cases, fast, run)
+    (run / "checkpoints" / "last.ckpt").write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(DataError, match=r"last.ckpt: cannot read this checkpoint .*start again with --overwrite"):  # a torch traceback
+        fit(lesion_cases, {**fast, "epochs": 2}, run, resume=True)

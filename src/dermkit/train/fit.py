@@ -260,10 +260,17 @@ def _exported_classes(run: Path) -> list[str] | None:
 
 
 def _steps_done(ckpt_path: str) -> int:
-    """The optimiser steps a Lightning checkpoint has done (its ``global_step``)."""
+    """The optimiser steps a Lightning checkpoint has done (its ``global_step``); :class:`DataError`
+    naming the file when it cannot be read (a damaged ``last.ckpt`` was a torch traceback)."""
+    import pickle
+    import zipfile
+
     import torch
 
-    return int(torch.load(ckpt_path, map_location="cpu", weights_only=False, mmap=True).get("global_step", 0))
+    try:
+        return int(torch.load(ckpt_path, map_location="cpu", weights_only=False, mmap=True).get("global_step", 0))
+    except (OSError, RuntimeError, EOFError, ValueError, AttributeError, pickle.UnpicklingError, zipfile.BadZipFile):
+        raise DataError(f"{ckpt_path}: cannot read this checkpoint (damaged, or not a Lightning checkpoint); start again with --overwrite") from None
 
 
 def fit(
