@@ -29,13 +29,12 @@ def evaluate_cmd(
     """Score predictions as the ISIC challenges do, by group, and write metrics.json + report.html."""
     import warnings
 
-    from dermkit.cases import load_cases
     from dermkit.evaluate import evaluate, write_report
     from dermkit.evaluate.groups import SmallGroupWarning
-    from dermkit.evaluate.predictions import read_predictions
+    from dermkit.evaluate.predictions import read_tables
 
-    names = {"source": str(preds), "cases_source": str(cases)}  # errors name the files
-    preds_table, case_table = read_predictions(preds), load_cases(cases)  # once: the reader's warnings printed once
+    preds_table, case_table, source, cases_source = read_tables(preds, cases)  # once: the reader's warnings printed once
+    names = {"source": source, "cases_source": cases_source}  # errors name the files
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallGroupWarning)  # listed in the result and printed below
         metrics = evaluate(preds_table, case_table, by=by or [], split=split, n_boot=n_boot, seed=seed, min_group_size=min_group_size, **names)

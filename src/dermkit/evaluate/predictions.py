@@ -83,6 +83,30 @@ class Joined:
     notes: list[str]
 
 
+def read_tables(
+    preds: pd.DataFrame | str | os.PathLike[str],
+    cases: pd.DataFrame | str | os.PathLike[str],
+    source: str = "predictions",
+    cases_source: str = "cases",
+) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
+    """``(preds, cases, source, cases_source)``: a table given as its file is read
+    (:func:`read_predictions`, :func:`dermkit.cases.load_cases`) and named by its path; a
+    DataFrame is kept with the name given. Read once, a file's warnings are printed once.
+
+    Example:
+        >>> t = pd.DataFrame({"case_id": ["a"]})
+        >>> read_tables(t, t)[2:]
+        ('predictions', 'cases')
+    """
+    if not isinstance(preds, pd.DataFrame):  # a file: 'DataFrame' object expected, or "str has no attribute columns"
+        preds, source = read_predictions(preds), str(preds)
+    if not isinstance(cases, pd.DataFrame):
+        from dermkit.cases import load_cases
+
+        cases, cases_source = load_cases(cases), str(cases)
+    return preds, cases, source, cases_source
+
+
 def join_predictions(
     preds: pd.DataFrame | str | os.PathLike[str],
     cases: pd.DataFrame | str | os.PathLike[str],
@@ -105,12 +129,7 @@ def join_predictions(
         >>> join_predictions(preds, cases).y_true.tolist()
         [1, 0]
     """
-    if not isinstance(preds, pd.DataFrame):  # a file: 'DataFrame' object expected, or "str has no attribute columns"
-        preds, source = read_predictions(preds), str(preds)
-    if not isinstance(cases, pd.DataFrame):
-        from dermkit.cases import load_cases
-
-        cases, cases_source = load_cases(cases), str(cases)
+    preds, cases, source, cases_source = read_tables(preds, cases, source, cases_source)
     if "case_id" not in preds.columns:
         raise DataError(f"{source}: no case_id column; found {', '.join(map(str, preds.columns))}")
     if "case_id" not in cases.columns or "diagnosis" not in cases.columns:

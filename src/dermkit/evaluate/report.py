@@ -162,21 +162,14 @@ def write_report(
     matplotlib.use("Agg", force=False)
     from dermkit.evaluate import figures
     from dermkit.evaluate.core import evaluate
-    from dermkit.evaluate.predictions import join_predictions
+    from dermkit.evaluate.predictions import join_predictions, read_tables
 
     out = Path(out_dir)
     paths = {"json": out / "metrics.json", "html": out / "report.html"}
     for path in paths.values():  # before anything is replaced: the pair is written both or neither
         if path.is_dir():
             raise DataError(f"cannot write {path}: it is a folder")
-    if not isinstance(preds, pd.DataFrame):  # read each file once (its notes and warnings once)
-        from dermkit.evaluate.predictions import read_predictions
-
-        preds, source = read_predictions(preds), str(preds)
-    if not isinstance(cases, pd.DataFrame):
-        from dermkit.cases import load_cases
-
-        cases, cases_source = load_cases(cases), str(cases)
+    preds, cases, source, cases_source = read_tables(preds, cases, source, cases_source)  # once, for the join and the metrics
     names = {"source": source, "cases_source": cases_source}
     joined = join_predictions(preds, cases, split=split, **names)
     result = dict(metrics) if metrics is not None else evaluate(preds, cases, by=by, split=split, **names, **evaluate_kw)
