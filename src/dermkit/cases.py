@@ -326,8 +326,8 @@ def train_and_val(df: pd.DataFrame, seed: int = 0, stratify: str | None = "diagn
     if unsplit:
         warnings.warn(f"{source}: {unsplit} of {len(df)} cases have no split and are left out of training "
                       "(give them 'train' or 'val', or drop the split column to split automatically)", UnsplitCasesWarning, stacklevel=2)
-    parts = (df[df["split"] == name].reset_index(drop=True) for name in ("train", "val"))
-    return next(parts), next(parts)
+    train, val = (df[df["split"] == name].reset_index(drop=True) for name in ("train", "val"))
+    return train, val
 
 
 def _fold_plan(share: float, n_groups: int) -> tuple[int, int] | None:

@@ -43,7 +43,7 @@ def train_cmd(
     """Train a skin-lesion classifier; the best model (by validation balanced accuracy) is kept in the run folder."""
     from dermkit.cli.options import parse_devices, set_options_beside
     from dermkit.train import fit
-    from dermkit.train.fit import read_recipe
+    from dermkit.train.fit import started_config
     from dermkit.train.distributed import is_first_process
 
     flags: dict[str, Any] = {
@@ -68,12 +68,7 @@ def train_cmd(
     overrides.update(set_options_beside(overrides, options or []))  # --debias adversarial --set debias=circle trained CIRCLe
     base: Any = config
     if resume and config is None:  # --resume alone continues with the options the run started with
-        import dataclasses
-
-        from dermkit.train import TrainConfig
-
-        fields = {f.name for f in dataclasses.fields(TrainConfig)}
-        base = {k: v for k, v in (read_recipe(out / "checkpoints") or {}).items() if k in fields} or None  # the recipe also keeps the class list
+        base = started_config(out / "checkpoints")
     result = fit(cases, base, out, resume=resume, overwrite=overwrite, **overrides)
     if not is_first_process():  # under DDP every process runs this command; the first reports
         return

@@ -18,9 +18,10 @@ def check_input_size(model: torch.nn.Module, size: int, what: str = "this archit
     from dermkit.models.device import evaluating
 
     first = next(model.parameters(), None)
+    device = first.device if first is not None else torch.device("cpu")
     try:
-        with evaluating(model, first.device if first is not None else "cpu"), torch.no_grad():  # each submodule's mode given back
-            model(torch.zeros(1, in_channels, size, size, device=first.device if first is not None else "cpu"))
+        with evaluating(model, device), torch.no_grad():  # each submodule's mode given back
+            model(torch.zeros(1, in_channels, size, size, device=device))
     except (AssertionError, RuntimeError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"{what} cannot take {size} x {size} px input ({reason}); {hint}") from None

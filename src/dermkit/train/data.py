@@ -19,6 +19,7 @@ from dermkit.cases import SKIN_TONES, artifact_flags, train_and_val
 from dermkit.datasets.torch_dataset import UNLABELLED, CaseDataset, seed_worker
 from dermkit.datasets.transforms import create_transform
 from dermkit.errors import ConfigError, DataError
+from dermkit.io import image_shape
 from dermkit.models.metadata import MetadataEncoder
 from dermkit.predict import check_images_exist
 from dermkit.train.config import TrainConfig
@@ -60,8 +61,6 @@ def training_splits(cases: pd.DataFrame, seed: int = 0, source: str = "case tabl
                         "the classifier learns only the training split's classes (re-split, or drop those validation cases)")
     check_images_exist(train, source)
     check_images_exist(val, source)
-    from dermkit.io import image_shape
-
     for path in pd.concat([train["image_path"], val["image_path"]]):  # headers only: an image that cannot be opened fails here, not mid-epoch
         image_shape(path)
     return train, val

@@ -164,6 +164,16 @@ def read_recipe(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     return recipe
 
 
+def started_config(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The :class:`TrainConfig` options a classifier run was started with (``folder/recipe.json``
+    less what else it keeps, such as the class list), or ``None`` without a recipe: what
+    ``dermkit train --resume`` continues with."""
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    return {k: v for k, v in (read_recipe(folder) or {}).items() if k in fields} or None
+
+
 def check_recipe(folder: Path, recipe: Mapping[str, Any], resume: bool, used: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``recipe`` as ``folder/recipe.json`` keeps it; a resumed run's must match the kept one except
     in :data:`RESUMABLE_OPTIONS`, else :class:`ConfigError` naming the first differences. (A resumed
